@@ -1,0 +1,47 @@
+# linnstream — build, test and run.
+#
+#   make run        the whole service locally on embedded defaults (ADDR, DATA_DIR)
+#   make test       every test (unit, fixtures, moto integration, template checks)
+#   make lint       gofmt, go vet, staticcheck
+#   make bench      benchmarks
+#   make build      every Lambda bootstrap (linux/arm64) under .build/<LogicalId>/
+#   make build-<LogicalId>   one function, as `sam build` (BuildMethod: makefile) calls it
+#   make invoke FN=<LogicalId> EVENT=events/<file>.json   one function on one event, in-process
+#   make deploy     sam build && sam deploy (needs the sam CLI and AWS credentials)
+#   make manifest BASE_URL=https://…   the Linnworks app manifest for that deployment
+
+SHELL := /bin/bash
+GO ?= go
+ADDR ?= 127.0.0.1:3000
+DATA_DIR ?= .local
+BIN := $(CURDIR)/.bin
+STATICCHECK_VERSION := v0.8.2
+TEST_FLAGS ?= -race -count=1 -timeout 20m
+BENCH ?= .
+
+# Lambda functions: LogicalId prefix → functions/<lower-case dir>.
+FUNCTIONS :=
+
+lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
+LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
+
+.PHONY: run test lint bench build invoke deploy manifest clean
+
+run:
+	$(GO) run ./internal/localrun -addr '$(ADDR)' -data '$(DATA_DIR)'
+
+test:
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	@test -x '$(BIN)/staticcheck' || GOBIN='$(BIN)' $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	'$(BIN)/staticcheck' ./...
+
+bench:
+	$(GO) test -run='^$$' -bench='$(BENCH)' -benchmem ./...
+
+clean:
+	rm -rf .build .aws-sam

@@ -1,0 +1,89 @@
+// Package profile holds a linnstream installation: one Linnworks account's
+// settings, wizard stage and secrets, created by AddNewUser and addressed by
+// the SHA-256 of its AuthorizationToken.
+package profile
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// Profile is one installation of the integration. A Linnworks account may
+// have several.
+type Profile struct {
+	// ID is the hex SHA-256 of the AuthorizationToken; the token itself is
+	// never stored.
+	ID string
+
+	Email                     string
+	LinnworksUniqueIdentifier string
+	AccountName               string
+
+	// Stage is the wizard stage last shown to Linnworks (its ConfigStatus);
+	// "" before the first UserConfig.
+	Stage string
+	// Active is true once the wizard is complete (IsConfigActive).
+	Active bool
+
+	// Settings are the non-secret configuration values by ConfigItemId.
+	Settings map[string]string
+	// Secrets are secret configuration values by ConfigItemId (Stream client
+	// secret, Linnworks API token). They are plaintext in memory only: every
+	// Store seals them before they reach storage.
+	Secrets map[string]string
+
+	// WebhookKey is a random key naming this profile in its Stream webhook
+	// URL; stores index it.
+	WebhookKey string
+
+	Deleted   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ExpiresAt, when set, is when storage may drop the record (TTL).
+	ExpiresAt time.Time
+
+	// Version counts successful writes; Update succeeds only when the stored
+	// version equals this one, and then increments it.
+	Version int64
+}
+
+// ID returns the profile ID of an AuthorizationToken.
+func ID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Short returns a prefix of the profile ID that is safe and useful in logs.
+func (p *Profile) Short() string {
+	if len(p.ID) < 12 {
+		return p.ID
+	}
+	return p.ID[:12]
+}
+
+// Errors a Store returns; callers compare with errors.Is.
+var (
+	ErrNotFound = errors.New("profile not found")
+	ErrExists   = errors.New("profile already exists")
+	ErrConflict = errors.New("profile was changed by another request")
+)
+
+// Store keeps profiles. Implementations seal Secrets at rest and return them
+// opened.
+type Store interface {
+	// Create stores a new profile; ErrExists if the ID is taken.
+	Create(ctx context.Context, p *Profile) error
+	// Get returns the profile with the ID (deleted ones included); ErrNotFound
+	// when there is none.
+	Get(ctx context.Context, id string) (*Profile, error)
+	// Update replaces the profile if its stored Version equals p.Version,
+	// then sets p.Version to the new version; ErrConflict otherwise,
+	// ErrNotFound if it does not exist.
+	Update(ctx context.Context, p *Profile) error
+	// ByWebhookKey returns the profile whose WebhookKey is key; ErrNotFound
+	// when there is none.
+	ByWebhookKey(ctx context.Context, key string) (*Profile, error)
+}
