@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer lets the test read what run prints while run is still going.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startLocal runs the local runtime on a free loopback port and returns its
+// base URL once the banner is printed.
+func startLocal(t *testing.T) (base string, banner *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}
+	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	for i := 0; i < 500; i++ {
+		if s := out.String(); strings.Contains(s, "running at ") {
+			line := strings.SplitN(strings.SplitN(s, "running at ", 2)[1], "\n", 2)[0]
+			return strings.TrimSpace(line), out
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended early: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatal("the local runtime printed no banner")
+	return "", nil
+}
+
+func TestHealthz(t *testing.T) {
+	base, _ := startLocal(t)
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("base URL %q is not on loopback", base)
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || string(body) != `{"status":"ok"}` {
+		t.Fatalf("GET /healthz = %d %s", res.StatusCode, body)
+	}
+}
