@@ -1,0 +1,122 @@
+package profile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+)
+
+// MemStore is an in-memory Store for tests and tools. It copies profiles on
+// the way in and out, so callers never share maps with it or with each
+// other. It is safe for concurrent use.
+type MemStore struct {
+	mu        sync.Mutex
+	byID      map[string]*Profile
+	byWebhook map[string]string // webhook key -> profile ID
+}
+
+var _ Store = (*MemStore)(nil)
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{byID: map[string]*Profile{}, byWebhook: map[string]string{}}
+}
+
+// Clone returns a deep copy of p: its maps are new maps with the same
+// entries, and its times have no monotonic clock reading (as if they had
+// been read back from storage).
+func Clone(p *Profile) *Profile {
+	c := *p
+	c.Settings = maps.Clone(p.Settings)
+	c.Secrets = maps.Clone(p.Secrets)
+	c.CreatedAt = p.CreatedAt.Round(0)
+	c.UpdatedAt = p.UpdatedAt.Round(0)
+	c.ExpiresAt = p.ExpiresAt.Round(0)
+	return &c
+}
+
+// Create stores a copy of p with version 1 and sets p.Version to 1.
+func (s *MemStore) Create(ctx context.Context, p *Profile) error {
+	if err := validate(p); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("create profile: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byID[p.ID]; ok {
+		return fmt.Errorf("create profile %s: %w", p.Short(), ErrExists)
+	}
+	c := Clone(p)
+	c.Version = 1
+	s.byID[c.ID] = c
+	if c.WebhookKey != "" {
+		s.byWebhook[c.WebhookKey] = c.ID
+	}
+	p.Version = 1
+	return nil
+}
+
+// Get returns a copy of the profile with the ID.
+func (s *MemStore) Get(ctx context.Context, id string) (*Profile, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("get profile: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.byID[id]
+	if !ok {
+		return nil, fmt.Errorf("get profile %s: %w", short(id), ErrNotFound)
+	}
+	return Clone(p), nil
+}
+
+// Update replaces the stored profile with a copy of p if the stored version
+// equals p.Version, and increments p.Version.
+func (s *MemStore) Update(ctx context.Context, p *Profile) error {
+	if err := validate(p); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("update profile: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.byID[p.ID]
+	if !ok {
+		return fmt.Errorf("update profile %s: %w", p.Short(), ErrNotFound)
+	}
+	if old.Version != p.Version {
+		return fmt.Errorf("update profile %s at version %d (stored %d): %w", p.Short(), p.Version, old.Version, ErrConflict)
+	}
+	c := Clone(p)
+	c.Version = p.Version + 1
+	if old.WebhookKey != "" && s.byWebhook[old.WebhookKey] == old.ID {
+		delete(s.byWebhook, old.WebhookKey)
+	}
+	if c.WebhookKey != "" {
+		s.byWebhook[c.WebhookKey] = c.ID
+	}
+	s.byID[c.ID] = c
+	p.Version = c.Version
+	return nil
+}
+
+// ByWebhookKey returns a copy of the profile whose WebhookKey is key.
+func (s *MemStore) ByWebhookKey(ctx context.Context, key string) (*Profile, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", err)
+	}
+	if key == "" {
+		return nil, fmt.Errorf("profile by empty webhook key: %w", ErrNotFound)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byWebhook[key]
+	if !ok {
+		return nil, fmt.Errorf("profile by webhook key: %w", ErrNotFound)
+	}
+	return Clone(s.byID[id]), nil
+}

@@ -1,0 +1,442 @@
+// Package profiletest is the contract every profile.Store must meet. Each
+// adapter's tests call Run with a constructor for a fresh or shared store;
+// the cases use random IDs and webhook keys, so a store may be shared.
+package profiletest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"testing"
+	"time"
+
+	"linnstream/internal/profile"
+)
+
+// Run runs the contract suite against the stores newStore returns.
+func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
+	t.Helper()
+	cases := []struct {
+		name string
+		fn   func(t *testing.T, s profile.Store)
+	}{
+		{"CreateGet", testCreateGet},
+		{"CreateExists", testCreateExists},
+		{"GetNotFound", testGetNotFound},
+		{"Update", testUpdate},
+		{"UpdateConflict", testUpdateConflict},
+		{"UpdateNotFound", testUpdateNotFound},
+		{"ConcurrentWriters", testConcurrentWriters},
+		{"ByWebhookKey", testByWebhookKey},
+		{"ByWebhookKeyAfterChange", testByWebhookKeyAfterChange},
+		{"SecretsRoundTrip", testSecretsRoundTrip},
+		{"Deleted", testDeleted},
+		{"MapsNotAliased", testMapsNotAliased},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.fn(t, newStore(t))
+		})
+	}
+}
+
+// NewProfile returns a profile with a random token-derived ID, a random
+// webhook key and every field set, as AddNewUser and the wizard would leave it.
+func NewProfile(t *testing.T) *profile.Profile {
+	t.Helper()
+	now := time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	return &profile.Profile{
+		ID:                        profile.ID("token-" + randHex(t)),
+		Email:                     "ops@example.com",
+		LinnworksUniqueIdentifier: "4b1e0f3a-0000-4000-8000-" + randHex(t)[:12],
+		AccountName:               "Example Ltd",
+		Stage:                     "CONFIG",
+		Active:                    false,
+		Settings:                  map[string]string{"ClientId": "client-1", "LookbackDays": "3"},
+		Secrets:                   map[string]string{"ClientSecret": "s3cr3t-" + randHex(t)},
+		WebhookKey:                randHex(t),
+		CreatedAt:                 now,
+		UpdatedAt:                 now,
+	}
+}
+
+func randHex(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("random: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// Diff describes how got differs from want, or returns "" when they hold
+// the same values (nil and empty maps are the same; times compare with
+// Equal).
+func Diff(want, got *profile.Profile) string {
+	var d []string
+	add := func(field string, w, g any) { d = append(d, fmt.Sprintf("%s: want %v, got %v", field, w, g)) }
+	if want.ID != got.ID {
+		add("ID", want.ID, got.ID)
+	}
+	if want.Email != got.Email {
+		add("Email", want.Email, got.Email)
+	}
+	if want.LinnworksUniqueIdentifier != got.LinnworksUniqueIdentifier {
+		add("LinnworksUniqueIdentifier", want.LinnworksUniqueIdentifier, got.LinnworksUniqueIdentifier)
+	}
+	if want.AccountName != got.AccountName {
+		add("AccountName", want.AccountName, got.AccountName)
+	}
+	if want.Stage != got.Stage {
+		add("Stage", want.Stage, got.Stage)
+	}
+	if want.Active != got.Active {
+		add("Active", want.Active, got.Active)
+	}
+	if !maps.Equal(want.Settings, got.Settings) {
+		add("Settings", want.Settings, got.Settings)
+	}
+	if !maps.Equal(want.Secrets, got.Secrets) {
+		// Only the key sets: values are secrets even in test output.
+		add("Secrets keys", keys(want.Secrets), keys(got.Secrets))
+		if maps.EqualFunc(want.Secrets, got.Secrets, func(string, string) bool { return true }) {
+			d = append(d, "Secrets: same keys, different values")
+		}
+	}
+	if want.WebhookKey != got.WebhookKey {
+		add("WebhookKey", want.WebhookKey, got.WebhookKey)
+	}
+	if want.Deleted != got.Deleted {
+		add("Deleted", want.Deleted, got.Deleted)
+	}
+	if !want.CreatedAt.Equal(got.CreatedAt) {
+		add("CreatedAt", want.CreatedAt, got.CreatedAt)
+	}
+	if !want.UpdatedAt.Equal(got.UpdatedAt) {
+		add("UpdatedAt", want.UpdatedAt, got.UpdatedAt)
+	}
+	if !want.ExpiresAt.Equal(got.ExpiresAt) {
+		add("ExpiresAt", want.ExpiresAt, got.ExpiresAt)
+	}
+	if want.Version != got.Version {
+		add("Version", want.Version, got.Version)
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return fmt.Sprint(d)
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func mustGet(t *testing.T, s profile.Store, id string) *profile.Profile {
+	t.Helper()
+	got, err := s.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	return got
+}
+
+func mustCreate(t *testing.T, s profile.Store, p *profile.Profile) {
+	t.Helper()
+	if err := s.Create(context.Background(), p); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+}
+
+func testCreateGet(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	want := *p
+	mustCreate(t, s, p)
+	if p.Version != 1 {
+		t.Fatalf("Create set Version %d, want 1", p.Version)
+	}
+	want.Version = 1
+	got := mustGet(t, s, p.ID)
+	if d := Diff(&want, got); d != "" {
+		t.Fatalf("Get after Create: %s", d)
+	}
+}
+
+func testCreateExists(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	again := NewProfile(t)
+	again.ID = p.ID
+	again.Email = "other@example.com"
+	err := s.Create(context.Background(), again)
+	if !errors.Is(err, profile.ErrExists) {
+		t.Fatalf("second Create: got %v, want ErrExists", err)
+	}
+	if got := mustGet(t, s, p.ID); got.Email != p.Email || got.Version != 1 {
+		t.Fatalf("failed Create changed the profile: email %q version %d", got.Email, got.Version)
+	}
+}
+
+func testGetNotFound(t *testing.T, s profile.Store) {
+	_, err := s.Get(context.Background(), profile.ID("never-issued-"+randHex(t)))
+	if !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("Get unknown ID: got %v, want ErrNotFound", err)
+	}
+}
+
+func testUpdate(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	p.Stage = "COMPLETE"
+	p.Active = true
+	p.Settings["Depot"] = "LON1"
+	delete(p.Settings, "LookbackDays")
+	p.Secrets["LinnworksToken"] = "lw-" + randHex(t)
+	p.UpdatedAt = p.UpdatedAt.Add(90 * time.Second)
+	if err := s.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if p.Version != 2 {
+		t.Fatalf("Update set Version %d, want 2", p.Version)
+	}
+	got := mustGet(t, s, p.ID)
+	if d := Diff(p, got); d != "" {
+		t.Fatalf("Get after Update: %s", d)
+	}
+	got.AccountName = "Renamed Ltd"
+	if err := s.Update(context.Background(), got); err != nil {
+		t.Fatalf("second Update: %v", err)
+	}
+	if got.Version != 3 {
+		t.Fatalf("second Update set Version %d, want 3", got.Version)
+	}
+	if again := mustGet(t, s, p.ID); again.AccountName != "Renamed Ltd" || again.Version != 3 {
+		t.Fatalf("after second Update: account %q version %d", again.AccountName, again.Version)
+	}
+}
+
+func testUpdateConflict(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	stale := mustGet(t, s, p.ID)
+	p.Stage = "FIRST"
+	if err := s.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	stale.Stage = "SECOND"
+	err := s.Update(context.Background(), stale)
+	if !errors.Is(err, profile.ErrConflict) {
+		t.Fatalf("stale Update: got %v, want ErrConflict", err)
+	}
+	if stale.Version != 1 {
+		t.Fatalf("failed Update changed Version to %d", stale.Version)
+	}
+	if got := mustGet(t, s, p.ID); got.Stage != "FIRST" || got.Version != 2 {
+		t.Fatalf("after conflict: stage %q version %d, want FIRST 2", got.Stage, got.Version)
+	}
+	ahead := mustGet(t, s, p.ID)
+	ahead.Version = 7
+	if err := s.Update(context.Background(), ahead); !errors.Is(err, profile.ErrConflict) {
+		t.Fatalf("Update from a future version: got %v, want ErrConflict", err)
+	}
+}
+
+func testUpdateNotFound(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	p.Version = 1
+	err := s.Update(context.Background(), p)
+	if !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("Update unknown profile: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.Get(context.Background(), p.ID); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("Update created the profile: Get returned %v", err)
+	}
+}
+
+func testConcurrentWriters(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	const writers = 8
+	var (
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		errs   = make([]error, writers)
+		copies = make([]*profile.Profile, writers)
+	)
+	for i := range writers {
+		copies[i] = mustGet(t, s, p.ID)
+		copies[i].Stage = fmt.Sprintf("writer-%d", i)
+	}
+	for i := range writers {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.Update(context.Background(), copies[i])
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("writers %d and %d both won from version 1", winner, i)
+			}
+			winner = i
+		case errors.Is(err, profile.ErrConflict):
+		default:
+			t.Fatalf("writer %d: got %v, want nil or ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no writer won")
+	}
+	got := mustGet(t, s, p.ID)
+	if want := fmt.Sprintf("writer-%d", winner); got.Stage != want || got.Version != 2 {
+		t.Fatalf("stored stage %q version %d, want %q 2", got.Stage, got.Version, want)
+	}
+}
+
+func testByWebhookKey(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	other := NewProfile(t)
+	mustCreate(t, s, other)
+	got, err := s.ByWebhookKey(context.Background(), p.WebhookKey)
+	if err != nil {
+		t.Fatalf("ByWebhookKey: %v", err)
+	}
+	if d := Diff(p, got); d != "" {
+		t.Fatalf("ByWebhookKey: %s", d)
+	}
+	if _, err := s.ByWebhookKey(context.Background(), randHex(t)); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("ByWebhookKey unknown key: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.ByWebhookKey(context.Background(), ""); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("ByWebhookKey empty key: got %v, want ErrNotFound", err)
+	}
+}
+
+func testByWebhookKeyAfterChange(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	oldKey := p.WebhookKey
+	p.WebhookKey = randHex(t)
+	if err := s.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if _, err := s.ByWebhookKey(context.Background(), oldKey); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("ByWebhookKey old key: got %v, want ErrNotFound", err)
+	}
+	got, err := s.ByWebhookKey(context.Background(), p.WebhookKey)
+	if err != nil {
+		t.Fatalf("ByWebhookKey new key: %v", err)
+	}
+	if got.ID != p.ID || got.Version != 2 {
+		t.Fatalf("ByWebhookKey new key: got %s version %d, want %s version 2", got.Short(), got.Version, p.Short())
+	}
+	p.WebhookKey = ""
+	if err := s.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update clearing the key: %v", err)
+	}
+	if _, err := s.ByWebhookKey(context.Background(), got.WebhookKey); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("ByWebhookKey cleared key: got %v, want ErrNotFound", err)
+	}
+}
+
+func testSecretsRoundTrip(t *testing.T, s profile.Store) {
+	secrets := map[string]string{
+		"ClientSecret":   "a secret with spaces, \"quotes\" and ünïcödé",
+		"LinnworksToken": randHex(t),
+		"Empty":          "",
+	}
+	p := NewProfile(t)
+	p.Secrets = maps.Clone(secrets)
+	mustCreate(t, s, p)
+	if got := mustGet(t, s, p.ID); !maps.Equal(got.Secrets, secrets) {
+		t.Fatalf("secrets after Create: keys %v, want %v", keys(got.Secrets), keys(secrets))
+	}
+	none := NewProfile(t)
+	none.Secrets = nil
+	mustCreate(t, s, none)
+	if got := mustGet(t, s, none.ID); len(got.Secrets) != 0 {
+		t.Fatalf("profile created without secrets has %d", len(got.Secrets))
+	}
+	none.Secrets = map[string]string{"ClientSecret": "added-later"}
+	if err := s.Update(context.Background(), none); err != nil {
+		t.Fatalf("Update adding secrets: %v", err)
+	}
+	if got := mustGet(t, s, none.ID); got.Secrets["ClientSecret"] != "added-later" || len(got.Secrets) != 1 {
+		t.Fatalf("secrets added by Update not returned (keys %v)", keys(got.Secrets))
+	}
+}
+
+func testDeleted(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	p.Deleted = true
+	p.Active = false
+	p.Secrets = nil
+	p.UpdatedAt = p.UpdatedAt.Add(time.Hour)
+	p.ExpiresAt = time.Date(2025, 6, 12, 9, 26, 53, 0, time.UTC)
+	if err := s.Update(context.Background(), p); err != nil {
+		t.Fatalf("Update marking deleted: %v", err)
+	}
+	got := mustGet(t, s, p.ID)
+	if d := Diff(p, got); d != "" {
+		t.Fatalf("deleted profile: %s", d)
+	}
+	if !got.Deleted || len(got.Secrets) != 0 {
+		t.Fatalf("deleted profile: Deleted=%v with %d secrets", got.Deleted, len(got.Secrets))
+	}
+	byKey, err := s.ByWebhookKey(context.Background(), p.WebhookKey)
+	if err != nil {
+		t.Fatalf("ByWebhookKey of deleted profile: %v", err)
+	}
+	if !byKey.Deleted {
+		t.Fatal("ByWebhookKey returned a deleted profile with Deleted=false")
+	}
+}
+
+func testMapsNotAliased(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	wantSettings := maps.Clone(p.Settings)
+	wantSecrets := maps.Clone(p.Secrets)
+	mustCreate(t, s, p)
+	p.Settings["ClientId"] = "changed-after-create"
+	p.Secrets["ClientSecret"] = "changed-after-create"
+	got := mustGet(t, s, p.ID)
+	if !maps.Equal(got.Settings, wantSettings) || !maps.Equal(got.Secrets, wantSecrets) {
+		t.Fatal("changing the caller's maps after Create changed the stored profile")
+	}
+	got.Settings["ClientId"] = "changed-after-get"
+	got.Secrets["ClientSecret"] = "changed-after-get"
+	again := mustGet(t, s, p.ID)
+	if !maps.Equal(again.Settings, wantSettings) || !maps.Equal(again.Secrets, wantSecrets) {
+		t.Fatal("changing the maps Get returned changed the stored profile")
+	}
+	byKey, err := s.ByWebhookKey(context.Background(), p.WebhookKey)
+	if err != nil {
+		t.Fatalf("ByWebhookKey: %v", err)
+	}
+	byKey.Settings["ClientId"] = "changed-after-bywebhookkey"
+	if again := mustGet(t, s, p.ID); !maps.Equal(again.Settings, wantSettings) {
+		t.Fatal("changing the maps ByWebhookKey returned changed the stored profile")
+	}
+	upd := mustGet(t, s, p.ID)
+	upd.Settings["Depot"] = "LON1"
+	if err := s.Update(context.Background(), upd); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	upd.Settings["Depot"] = "changed-after-update"
+	if again := mustGet(t, s, p.ID); again.Settings["Depot"] != "LON1" {
+		t.Fatalf("changing the caller's maps after Update changed the stored profile: Depot %q", again.Settings["Depot"])
+	}
+}
