@@ -19,13 +19,36 @@ STATICCHECK_VERSION := v0.8.2
 TEST_FLAGS ?= -race -count=1 -timeout 20m
 BENCH ?= .
 
-# Lambda functions: LogicalId prefix → functions/<lower-case dir>.
-FUNCTIONS :=
+# Lambda functions by contract name: SAM logical id <Name>Function, main
+# package functions/<lower-case name>. internal/stack checks this list against
+# template.yaml.
+FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
 
 .PHONY: run test lint bench build invoke deploy manifest clean
+
+# build-<Name>Function is what `sam build` runs for BuildMethod: makefile.
+define function_target
+.PHONY: build-$(1)Function
+build-$(1)Function:
+	$$(LAMBDA_BUILD) -o $$(or $$(ARTIFACTS_DIR),$$(CURDIR)/.build/$(1)Function)/bootstrap ./functions/$(call lc,$(1))
+endef
+$(foreach f,$(FUNCTIONS),$(eval $(call function_target,$(f))))
+
+build: $(addprefix build-,$(addsuffix Function,$(FUNCTIONS)))
+
+invoke:
+	@test -n '$(FN)' -a -n '$(EVENT)' || { echo 'usage: make invoke FN=<LogicalId> EVENT=events/<file>.json'; exit 2; }
+	$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)'
+
+deploy:
+	sam build && sam deploy
+
+manifest:
+	@test -n '$(BASE_URL)' || { echo 'usage: make manifest BASE_URL=https://<api-id>.execute-api.<region>.amazonaws.com [LOGO_URL=…]'; exit 2; }
+	@$(GO) run ./internal/appmanifest -base '$(BASE_URL)' -logo '$(LOGO_URL)'
 
 run:
 	$(GO) run ./internal/localrun -addr '$(ADDR)' -data '$(DATA_DIR)'
