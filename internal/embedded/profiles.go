@@ -1,0 +1,233 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"linnstream/internal/profile"
+	"linnstream/internal/secrets"
+)
+
+// Buckets of profiles: records by profile ID, and profile IDs by webhook key.
+var (
+	bucketProfiles        = []byte("profiles")
+	bucketProfileWebhooks = []byte("profiles.byWebhookKey")
+)
+
+// Profiles is a profile.Store in the database file. Secrets are sealed
+// before they are written.
+type Profiles struct {
+	db     *DB
+	sealer secrets.Sealer
+}
+
+var _ profile.Store = (*Profiles)(nil)
+
+// NewProfiles returns the profile store of db, sealing secrets with sealer.
+func NewProfiles(db *DB, sealer secrets.Sealer) *Profiles {
+	return &Profiles{db: db, sealer: sealer}
+}
+
+// profileRecord is a profile as the file keeps it.
+type profileRecord struct {
+	ID                        string            `json:"id"`
+	Email                     string            `json:"email,omitempty"`
+	LinnworksUniqueIdentifier string            `json:"linnworksUniqueIdentifier,omitempty"`
+	AccountName               string            `json:"accountName,omitempty"`
+	Stage                     string            `json:"stage,omitempty"`
+	Active                    bool              `json:"active,omitempty"`
+	Settings                  map[string]string `json:"settings,omitempty"`
+	SealedSecrets             []byte            `json:"sealedSecrets,omitempty"`
+	WebhookKey                string            `json:"webhookKey,omitempty"`
+	Deleted                   bool              `json:"deleted,omitempty"`
+	CreatedAt                 time.Time         `json:"createdAt"`
+	UpdatedAt                 time.Time         `json:"updatedAt"`
+	ExpiresAt                 time.Time         `json:"expiresAt,omitzero"`
+	Version                   int64             `json:"version"`
+}
+
+func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64) ([]byte, error) {
+	sealed, err := profile.SealSecrets(ctx, s.sealer, p)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(profileRecord{
+		ID:                        p.ID,
+		Email:                     p.Email,
+		LinnworksUniqueIdentifier: p.LinnworksUniqueIdentifier,
+		AccountName:               p.AccountName,
+		Stage:                     p.Stage,
+		Active:                    p.Active,
+		Settings:                  p.Settings,
+		SealedSecrets:             sealed,
+		WebhookKey:                p.WebhookKey,
+		Deleted:                   p.Deleted,
+		CreatedAt:                 p.CreatedAt,
+		UpdatedAt:                 p.UpdatedAt,
+		ExpiresAt:                 p.ExpiresAt,
+		Version:                   version,
+	})
+}
+
+func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, error) {
+	var r profileRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode profile record: %w", err)
+	}
+	sec, err := profile.OpenSecrets(ctx, s.sealer, r.ID, r.SealedSecrets)
+	if err != nil {
+		return nil, err
+	}
+	return &profile.Profile{
+		ID:                        r.ID,
+		Email:                     r.Email,
+		LinnworksUniqueIdentifier: r.LinnworksUniqueIdentifier,
+		AccountName:               r.AccountName,
+		Stage:                     r.Stage,
+		Active:                    r.Active,
+		Settings:                  maps.Clone(r.Settings),
+		Secrets:                   sec,
+		WebhookKey:                r.WebhookKey,
+		Deleted:                   r.Deleted,
+		CreatedAt:                 r.CreatedAt,
+		UpdatedAt:                 r.UpdatedAt,
+		ExpiresAt:                 r.ExpiresAt,
+		Version:                   r.Version,
+	}, nil
+}
+
+// Create stores p with version 1 and sets p.Version; profile.ErrExists if
+// the ID is taken.
+func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
+	if p.ID == "" {
+		return fmt.Errorf("create profile: no ID")
+	}
+	data, err := s.record(ctx, p, 1)
+	if err != nil {
+		return fmt.Errorf("create profile %s: %w", p.Short(), err)
+	}
+	err = s.db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProfiles)
+		if b.Get([]byte(p.ID)) != nil {
+			return profile.ErrExists
+		}
+		if err := b.Put([]byte(p.ID), data); err != nil {
+			return err
+		}
+		if p.WebhookKey != "" {
+			return tx.Bucket(bucketProfileWebhooks).Put([]byte(p.WebhookKey), []byte(p.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("create profile %s: %w", p.Short(), err)
+	}
+	p.Version = 1
+	return nil
+}
+
+// Get returns the profile with the ID, deleted or not.
+func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	var data []byte
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketProfiles).Get([]byte(id))
+		if v == nil {
+			return profile.ErrNotFound
+		}
+		data = append([]byte(nil), v...) // v is valid only inside the transaction
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
+	p, err := s.profile(ctx, data)
+	if err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
+	return p, nil
+}
+
+// Update replaces the profile if its stored version is p.Version and
+// increments p.Version; profile.ErrConflict if another write came first.
+func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
+	if p.ID == "" {
+		return fmt.Errorf("update profile: no ID")
+	}
+	data, err := s.record(ctx, p, p.Version+1)
+	if err != nil {
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	err = s.db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProfiles)
+		old := b.Get([]byte(p.ID))
+		if old == nil {
+			return profile.ErrNotFound
+		}
+		var stored struct {
+			WebhookKey string `json:"webhookKey"`
+			Version    int64  `json:"version"`
+		}
+		if err := json.Unmarshal(old, &stored); err != nil {
+			return fmt.Errorf("decode stored record: %w", err)
+		}
+		if stored.Version != p.Version {
+			return fmt.Errorf("at version %d (stored %d): %w", p.Version, stored.Version, profile.ErrConflict)
+		}
+		if err := b.Put([]byte(p.ID), data); err != nil {
+			return err
+		}
+		idx := tx.Bucket(bucketProfileWebhooks)
+		if stored.WebhookKey != "" && stored.WebhookKey != p.WebhookKey && string(idx.Get([]byte(stored.WebhookKey))) == p.ID {
+			if err := idx.Delete([]byte(stored.WebhookKey)); err != nil {
+				return err
+			}
+		}
+		if p.WebhookKey != "" {
+			return idx.Put([]byte(p.WebhookKey), []byte(p.ID))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	p.Version++
+	return nil
+}
+
+// ByWebhookKey returns the profile whose webhook key is key.
+func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error) {
+	if key == "" {
+		return nil, fmt.Errorf("profile by webhook key: empty key: %w", profile.ErrNotFound)
+	}
+	var data []byte
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketProfileWebhooks).Get([]byte(key))
+		if id == nil {
+			return profile.ErrNotFound
+		}
+		v := tx.Bucket(bucketProfiles).Get(id)
+		if v == nil {
+			return fmt.Errorf("webhook key names missing profile %s: %w", shortID(string(id)), profile.ErrNotFound)
+		}
+		data = append([]byte(nil), v...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", err)
+	}
+	p, err := s.profile(ctx, data)
+	if err != nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", err)
+	}
+	if p.WebhookKey != key {
+		return nil, fmt.Errorf("profile by webhook key: index is stale: %w", profile.ErrNotFound)
+	}
+	return p, nil
+}
+
+func shortID(id string) string { return (&profile.Profile{ID: id}).Short() }
