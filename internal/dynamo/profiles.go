@@ -1,0 +1,269 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"linnstream/internal/profile"
+	"linnstream/internal/secrets"
+)
+
+// Profiles is a profile.Store in the profiles table. Secrets are sealed
+// into one Binary attribute; the AuthorizationToken is never stored, only
+// its hash as the key. ExpiresAt is kept to the second, as the epoch
+// seconds DynamoDB's TTL reads.
+type Profiles struct {
+	api    API
+	table  string
+	sealer secrets.Sealer
+}
+
+var _ profile.Store = (*Profiles)(nil)
+
+// NewProfiles returns the profile store in table, sealing secrets with
+// sealer.
+func NewProfiles(api API, table string, sealer secrets.Sealer) *Profiles {
+	return &Profiles{api: api, table: table, sealer: sealer}
+}
+
+// profileItem is a profile as the table keeps it.
+type profileItem struct {
+	PK                        string            `dynamodbav:"pk"`
+	Email                     string            `dynamodbav:"email,omitempty"`
+	LinnworksUniqueIdentifier string            `dynamodbav:"linnworksUniqueIdentifier,omitempty"`
+	AccountName               string            `dynamodbav:"accountName,omitempty"`
+	Stage                     string            `dynamodbav:"stage,omitempty"`
+	Active                    bool              `dynamodbav:"active"`
+	Settings                  map[string]string `dynamodbav:"settings,omitempty"`
+	Secrets                   []byte            `dynamodbav:"secrets,omitempty"`
+	// WebhookKey is omitted when empty: an index key cannot be "".
+	WebhookKey string    `dynamodbav:"webhookKey,omitempty"`
+	Deleted    bool      `dynamodbav:"deleted"`
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
+	ExpiresAt  int64     `dynamodbav:"expiresAt,omitempty"`
+	Version    int64     `dynamodbav:"version"`
+}
+
+func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {
+	sealed, err := profile.SealSecrets(ctx, s.sealer, p)
+	if err != nil {
+		return nil, err
+	}
+	it := profileItem{
+		PK:                        p.ID,
+		Email:                     p.Email,
+		LinnworksUniqueIdentifier: p.LinnworksUniqueIdentifier,
+		AccountName:               p.AccountName,
+		Stage:                     p.Stage,
+		Active:                    p.Active,
+		Settings:                  p.Settings,
+		Secrets:                   sealed,
+		WebhookKey:                p.WebhookKey,
+		Deleted:                   p.Deleted,
+		CreatedAt:                 p.CreatedAt.UTC(),
+		UpdatedAt:                 p.UpdatedAt.UTC(),
+		Version:                   version,
+	}
+	if !p.ExpiresAt.IsZero() {
+		it.ExpiresAt = p.ExpiresAt.Unix()
+	}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return nil, fmt.Errorf("encode profile item: %w", err)
+	}
+	return av, nil
+}
+
+func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeValue) (*profile.Profile, error) {
+	var it profileItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, fmt.Errorf("decode profile item: %w", err)
+	}
+	sec, err := profile.OpenSecrets(ctx, s.sealer, it.PK, it.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	p := &profile.Profile{
+		ID:                        it.PK,
+		Email:                     it.Email,
+		LinnworksUniqueIdentifier: it.LinnworksUniqueIdentifier,
+		AccountName:               it.AccountName,
+		Stage:                     it.Stage,
+		Active:                    it.Active,
+		Settings:                  maps.Clone(it.Settings),
+		Secrets:                   sec,
+		WebhookKey:                it.WebhookKey,
+		Deleted:                   it.Deleted,
+		CreatedAt:                 it.CreatedAt,
+		UpdatedAt:                 it.UpdatedAt,
+		Version:                   it.Version,
+	}
+	if it.ExpiresAt != 0 {
+		p.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	return p, nil
+}
+
+// Create stores p with version 1 and sets p.Version; profile.ErrExists if
+// the ID is taken. The check and the write are one conditional put.
+func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
+	if p.ID == "" {
+		return errors.New("create profile: no ID")
+	}
+	av, err := s.item(ctx, p, 1)
+	if err != nil {
+		return fmt.Errorf("create profile %s: %w", p.Short(), err)
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                aws.String(s.table),
+		Item:                     av,
+		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("create profile %s: %w", p.Short(), err)
+	}
+	p.Version = 1
+	return nil
+}
+
+// Get returns the profile with the ID, deleted or not, by a strongly
+// consistent read.
+func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	if id == "" {
+		return nil, fmt.Errorf("get profile: empty ID: %w", profile.ErrNotFound)
+	}
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.table),
+		Key:            map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
+	if len(out.Item) == 0 {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), profile.ErrNotFound)
+	}
+	p, err := s.profile(ctx, out.Item)
+	if err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
+	return p, nil
+}
+
+// Update replaces the profile if its stored version is p.Version and
+// increments p.Version; profile.ErrConflict if another write came first,
+// profile.ErrNotFound if there is no such profile.
+func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
+	if p.ID == "" {
+		return errors.New("update profile: no ID")
+	}
+	av, err := s.item(ctx, p, p.Version+1)
+	if err != nil {
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           aws.String(s.table),
+		Item:                                av,
+		ConditionExpression:                 aws.String("#v = :v"),
+		ExpressionAttributeNames:            map[string]string{"#v": attrVersion},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Version, 10)}},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		exists := len(failed.Item) > 0
+		if !exists {
+			// Not every DynamoDB implementation returns the old item; ask.
+			if exists, err = s.exists(ctx, p.ID); err != nil {
+				return fmt.Errorf("update profile %s: %w", p.Short(), err)
+			}
+		}
+		if !exists {
+			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNotFound)
+		}
+		return fmt.Errorf("update profile %s at version %d: %w", p.Short(), p.Version, profile.ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	p.Version++
+	return nil
+}
+
+// exists reports whether the table holds an item for the profile ID.
+func (s *Profiles) exists(ctx context.Context, id string) (bool, error) {
+	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead:           aws.Bool(true),
+		ProjectionExpression:     aws.String("#pk"),
+		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+	})
+	if err != nil {
+		return false, fmt.Errorf("read profile key: %w", err)
+	}
+	return len(out.Item) > 0, nil
+}
+
+// ByWebhookKey returns the profile whose webhook key is key. The index is
+// eventually consistent, so each profile it names is read again from the
+// table and kept only if its key still matches.
+func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error) {
+	if key == "" {
+		return nil, fmt.Errorf("profile by webhook key: empty key: %w", profile.ErrNotFound)
+	}
+	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(webhookKeyIndex),
+		KeyConditionExpression:    aws.String("#k = :k"),
+		ExpressionAttributeNames:  map[string]string{"#k": attrWebhookKey, "#pk": attrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: key}},
+		ProjectionExpression:      aws.String("#pk"),
+		Limit:                     aws.Int32(10),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("profile by webhook key: query index: %w", err)
+	}
+	var found *profile.Profile
+	for _, it := range out.Items {
+		pk, ok := it[attrPK].(*types.AttributeValueMemberS)
+		if !ok {
+			continue
+		}
+		p, err := s.Get(ctx, pk.Value)
+		if errors.Is(err, profile.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("profile by webhook key: %w", err)
+		}
+		if p.WebhookKey != key {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("profile by webhook key: profiles %s and %s share the key", found.Short(), p.Short())
+		}
+		found = p
+	}
+	if found == nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", profile.ErrNotFound)
+	}
+	return found, nil
+}
+
+func shortID(id string) string { return (&profile.Profile{ID: id}).Short() }
