@@ -11,6 +11,13 @@ import (
 	"path/filepath"
 )
 
+// The local runtime keeps its data (the key file, the embedded database) in
+// the directory named by EnvDataDir, DefaultDataDir when unset.
+const (
+	EnvDataDir     = "DATA_DIR"
+	DefaultDataDir = ".local"
+)
+
 // KeyFileName is the name of the local key file inside the data directory.
 const KeyFileName = "secrets.key"
 

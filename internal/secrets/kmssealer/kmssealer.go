@@ -26,6 +26,9 @@ type API interface {
 
 var _ API = (*kms.Client)(nil)
 
+// EnvKeyID is the environment variable that names the KMS key in Lambda.
+const EnvKeyID = "SECRETS_KEY_ID"
+
 // format is the first byte of blobs sealed by Sealer.
 const format byte = 'K'
 
