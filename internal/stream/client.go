@@ -1,0 +1,275 @@
+// Package stream is the client of the Stream (go2stream) delivery API: OAuth
+// client-credentials tokens, orders, depots and webhooks, with Stream's
+// three error shapes turned into typed errors, a per-account rate limiter and
+// create semantics that never post an order twice.
+package stream
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Default limits. Stream documents 200 requests per minute per account; no
+// batch endpoint exists, so batches are bounded by creates in flight.
+const (
+	DefaultRateLimit      = 200
+	DefaultRateWindow     = time.Minute
+	MaxCreatesInFlight    = 10
+	defaultRequestTimeout = 30 * time.Second
+	defaultTokenTTL       = time.Hour
+	maxResponseBytes      = 8 << 20
+)
+
+// Account is one Stream API account as a profile configures it. BaseURL is
+// the whole API base including its /api or /API suffix; Party is sent as
+// Stream-Party and defaults to ClientID.
+type Account struct {
+	BaseURL      string
+	ClientID     string
+	ClientSecret string
+	Party        string
+}
+
+// validate checks the account and returns the normalised base URL.
+func (a Account) validate() (string, error) {
+	base := strings.TrimRight(strings.TrimSpace(a.BaseURL), "/")
+	u, err := url.Parse(base)
+	switch {
+	case base == "":
+		return "", errors.New("stream account: base URL is required")
+	case err != nil:
+		return "", fmt.Errorf("stream account: base URL %q: %w", a.BaseURL, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("stream account: base URL %q must start with https:// (or http://)", a.BaseURL)
+	case u.Host == "":
+		return "", fmt.Errorf("stream account: base URL %q has no host", a.BaseURL)
+	case u.User != nil:
+		return "", errors.New("stream account: base URL must not carry credentials; use the client id and secret")
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("stream account: base URL %q must not have a query or fragment", a.BaseURL)
+	case strings.TrimSpace(a.ClientID) == "":
+		return "", errors.New("stream account: client id is required")
+	case a.ClientSecret == "":
+		return "", errors.New("stream account: client secret is required")
+	}
+	return base, nil
+}
+
+func (a Account) party() string {
+	if p := strings.TrimSpace(a.Party); p != "" {
+		return p
+	}
+	return a.ClientID
+}
+
+// key identifies the account's token: everything that changes what a token
+// is issued for. The secret enters only as a hash.
+func (a Account) key(base string) string {
+	sum := sha256.Sum256([]byte(a.ClientSecret))
+	return strings.Join([]string{strings.ToLower(base), a.ClientID, hex.EncodeToString(sum[:]), a.party()}, "\x00")
+}
+
+// limitKey identifies the account whose requests Stream counts together.
+func (a Account) limitKey(base string) string {
+	return strings.ToLower(base) + "\x00" + a.ClientID
+}
+
+type options struct {
+	hc          *http.Client
+	limit       int
+	window      time.Duration
+	logger      *slog.Logger
+	now         func() time.Time
+	backoffBase time.Duration
+	backoffMax  time.Duration
+}
+
+// Option configures a Client.
+type Option func(*options)
+
+// WithHTTPClient sets the HTTP client. Its redirect policy is replaced: a
+// redirect from Stream is a configuration error, never followed.
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.hc = hc } }
+
+// WithRateLimit sets the client-side limit: at most n requests (token
+// requests included) in any window. The default is 200 per minute.
+func WithRateLimit(n int, window time.Duration) Option {
+	return func(o *options) { o.limit, o.window = n, window }
+}
+
+// WithLogger sets the logger for retries and token refreshes. Nothing
+// secret or personal is logged.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithClock sets the clock used for token expiry and the rate limiter.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithBackoff sets the first and the largest wait between retries
+// (defaults 250ms and 15s); each wait is jittered.
+func WithBackoff(base, max time.Duration) Option {
+	return func(o *options) { o.backoffBase, o.backoffMax = base, max }
+}
+
+func buildOptions(opts []Option) (options, error) {
+	o := options{
+		limit:       DefaultRateLimit,
+		window:      DefaultRateWindow,
+		now:         time.Now,
+		backoffBase: 250 * time.Millisecond,
+		backoffMax:  15 * time.Second,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case o.limit < 1 || o.window <= 0:
+		return o, fmt.Errorf("stream client: rate limit %d per %s is not positive", o.limit, o.window)
+	case o.backoffBase <= 0 || o.backoffMax < o.backoffBase:
+		return o, fmt.Errorf("stream client: backoff %s..%s is invalid", o.backoffBase, o.backoffMax)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.hc == nil {
+		o.hc = defaultHTTPClient()
+	} else {
+		hc := *o.hc
+		o.hc = &hc
+	}
+	o.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return o, nil
+}
+
+func defaultHTTPClient() *http.Client {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   2 * MaxCreatesInFlight,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: defaultRequestTimeout}
+}
+
+// accountState is what every Client of one Stream account shares: Stream
+// counts requests per account.
+type accountState struct {
+	limiter *limiter
+	creates chan struct{} // semaphore of batch creates in flight
+}
+
+func newAccountState(o options) *accountState {
+	return &accountState{
+		limiter: newLimiter(o.limit, o.window, o.now),
+		creates: make(chan struct{}, MaxCreatesInFlight),
+	}
+}
+
+// Client talks to one Stream account. It owns the account's token cache and
+// (unless built by a Pool, which shares it) its rate limiter. It is safe for
+// concurrent use.
+type Client struct {
+	acct    Account
+	base    string
+	party   string
+	host    string
+	hc      *http.Client
+	log     *slog.Logger
+	now     func() time.Time
+	backoff [2]time.Duration
+	account *accountState
+	tok     tokenCache
+}
+
+// New returns a client of the account.
+func New(acct Account, opts ...Option) (*Client, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(acct, o, nil)
+}
+
+func newClient(acct Account, o options, state *accountState) (*Client, error) {
+	base, err := acct.validate()
+	if err != nil {
+		return nil, err
+	}
+	if state == nil {
+		state = newAccountState(o)
+	}
+	u, _ := url.Parse(base)
+	return &Client{
+		acct:    acct,
+		base:    base,
+		party:   acct.party(),
+		host:    u.Host,
+		hc:      o.hc,
+		log:     o.logger,
+		now:     o.now,
+		backoff: [2]time.Duration{o.backoffBase, o.backoffMax},
+		account: state,
+	}, nil
+}
+
+// BaseURL returns the normalised base URL the client calls.
+func (c *Client) BaseURL() string { return c.base }
+
+// Pool hands out one Client per Stream account, so that profiles sharing an
+// account share its token and rate limiter. Build it once per process.
+type Pool struct {
+	opts    options
+	optErr  error
+	mu      sync.Mutex
+	clients map[string]*Client
+	states  map[string]*accountState
+}
+
+// NewPool returns a pool whose clients are built with opts.
+func NewPool(opts ...Option) *Pool {
+	o, err := buildOptions(opts)
+	return &Pool{opts: o, optErr: err, clients: map[string]*Client{}, states: map[string]*accountState{}}
+}
+
+// Client returns the client of the account, creating it on first use.
+// Accounts with the same base URL, client id, secret and party get the same
+// client; accounts differing only in secret or party share the limiter.
+func (p *Pool) Client(acct Account) (*Client, error) {
+	if p.optErr != nil {
+		return nil, p.optErr
+	}
+	base, err := acct.validate()
+	if err != nil {
+		return nil, err
+	}
+	key := acct.key(base)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.clients[key]; ok {
+		return c, nil
+	}
+	lk := acct.limitKey(base)
+	state, ok := p.states[lk]
+	if !ok {
+		state = newAccountState(p.opts)
+		p.states[lk] = state
+	}
+	c, err := newClient(acct, p.opts, state)
+	if err != nil {
+		return nil, err
+	}
+	p.clients[key] = c
+	return c, nil
+}

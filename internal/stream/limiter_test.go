@@ -1,0 +1,123 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestLimiterSlidingWindowFromCompletion(t *testing.T) {
+	clock := newFakeClock()
+	l := newLimiter(3, time.Minute, clock.Now)
+	t0 := clock.Now()
+
+	for i := range 3 {
+		if ok, _, _ := l.reserve(clock.Now()); !ok {
+			t.Fatalf("slot %d refused", i)
+		}
+	}
+	// All three in flight: no time estimate, wait for a completion.
+	if ok, wait, _ := l.reserve(clock.Now()); ok || wait != -1 {
+		t.Fatalf("4th reserve = %v, %v; want refused until a release", ok, wait)
+	}
+	clock.Advance(10 * time.Second)
+	l.finish() // completes at t0+10s
+	clock.Advance(5 * time.Second)
+	l.finish() // t0+15s
+	l.finish() // t0+15s
+	// The slots stay taken for a window after each completion.
+	if ok, wait, _ := l.reserve(t0.Add(30 * time.Second)); ok || wait != 40*time.Second {
+		t.Fatalf("reserve at +30s = %v, %v; want refused for 40s more", ok, wait)
+	}
+	if ok, _, _ := l.reserve(t0.Add(70*time.Second + time.Nanosecond)); !ok {
+		t.Fatal("slot of the completion at +10s not free one window later")
+	}
+	if ok, wait, _ := l.reserve(t0.Add(71 * time.Second)); ok || wait != 4*time.Second {
+		t.Fatalf("reserve at +71s = %v, %v; want refused for 4s", ok, wait)
+	}
+	if ok, _, _ := l.reserve(t0.Add(75*time.Second + time.Nanosecond)); !ok {
+		t.Fatal("second slot not free")
+	}
+}
+
+func TestLimiterRefusesWaitPastDeadline(t *testing.T) {
+	clock := newFakeClock()
+	l := newLimiter(1, time.Hour, clock.Now)
+	release, err := l.acquire(context.Background(), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = l.acquire(ctx, "second")
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || !rl.Local || rl.RetryAfter != time.Hour || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a local rate-limit refusal", err)
+	}
+}
+
+func TestLimiterWaitsForRelease(t *testing.T) {
+	l := newLimiter(2, time.Millisecond, time.Now)
+	var inFlight, peak atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			release, err := l.acquire(context.Background(), "op")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := inFlight.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
+			}
+			time.Sleep(100 * time.Microsecond)
+			inFlight.Add(-1)
+			release()
+		}()
+	}
+	wg.Wait()
+	if p := peak.Load(); p > 2 || p < 1 {
+		t.Fatalf("peak concurrency %d, want at most 2", p)
+	}
+}
+
+// TestLimiterCoversTokenRequests counts every request the fake sees,
+// token requests included, against a limit that a burst exceeds.
+func TestLimiterCoversTokenRequests(t *testing.T) {
+	clock := newFakeClock()
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"response": map[string]any{"valid": true, "depots": []any{}}})
+	})
+	c := f.client(t, WithClock(clock.Now), WithRateLimit(3, time.Minute))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for range 2 {
+		if _, err := c.Depots(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Token + 2 calls fill the window; the next call would need a minute.
+	_, err := c.Depots(ctx)
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || !rl.Local {
+		t.Fatalf("err = %v, want the client-side limit", err)
+	}
+	if n := len(f.requests(true)); n != 3 {
+		t.Fatalf("%d requests reached Stream, want 3", n)
+	}
+	clock.Advance(time.Minute)
+	if _, err := c.Depots(ctx); err != nil {
+		t.Fatalf("after a window: %v", err)
+	}
+}
