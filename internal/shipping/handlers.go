@@ -1,0 +1,157 @@
+// Package shipping is the Linnworks shipping-integration contract: the wire
+// types, the decoding and error conventions every endpoint shares, and one
+// handler per endpoint. Each endpoint is a plain http.Handler answering
+// POST /linnworks/<ContractName>; a Lambda function wraps one of them, the
+// local runtime mounts Mux.
+//
+// Every outcome is HTTP 200 with IsError/ErrorMessage, as Linnworks expects:
+// wrong methods, oversized or malformed bodies, wrong field types, missing,
+// unknown or deleted tokens, validation failures, time-outs and internal
+// errors alike. A request that fails changes nothing.
+package shipping
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"linnstream/internal/profile"
+	"linnstream/internal/wizard"
+)
+
+// Limits and defaults of every endpoint.
+const (
+	// MaxBodyBytes is the largest request body read (1 MiB).
+	MaxBodyBytes = 1 << 20
+	// DefaultTimeout bounds each request, below API Gateway's 30 s cut so
+	// Linnworks gets a clear IsError instead of a gateway time-out.
+	DefaultTimeout = 25 * time.Second
+	// DefaultDeletedRetention is how long a deleted profile is kept before
+	// storage drops it (TTL).
+	DefaultDeletedRetention = 30 * 24 * time.Hour
+)
+
+// Config holds the dependencies of the handlers.
+type Config struct {
+	// Store keeps profiles. Required.
+	Store profile.Store
+	// Wizard defines and applies the configuration stages. Required; it
+	// also knows the public base URL that WEBHOOK_URL is built from.
+	Wizard *wizard.Wizard
+	// Logger receives one JSON line per request; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Random is the source of tokens and webhook keys; default
+	// crypto/rand.Reader.
+	Random io.Reader
+	// Timeout bounds each request; default DefaultTimeout.
+	Timeout time.Duration
+	// DeletedRetention is how long a deleted profile stays stored; default
+	// DefaultDeletedRetention.
+	DeletedRetention time.Duration
+	// RequestID names a request in logs and internal-error messages;
+	// default: a valid X-Request-Id header, else a random id.
+	RequestID func(*http.Request) string
+}
+
+// Handlers serves the contract endpoints. Build it once with New and share
+// it; it is safe for concurrent use.
+type Handlers struct {
+	store     profile.Store
+	wizard    *wizard.Wizard
+	log       *slog.Logger
+	now       func() time.Time
+	random    io.Reader
+	timeout   time.Duration
+	retention time.Duration
+	requestID func(*http.Request) string
+
+	addNewUser, userConfig, updateConfig, configDeleted http.Handler
+}
+
+// New returns the handlers for cfg.
+func New(cfg Config) (*Handlers, error) {
+	if cfg.Store == nil || cfg.Wizard == nil {
+		return nil, errors.New("new shipping handlers: Store and Wizard are required")
+	}
+	h := &Handlers{
+		store:     cfg.Store,
+		wizard:    cfg.Wizard,
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		random:    cfg.Random,
+		timeout:   cfg.Timeout,
+		retention: cfg.DeletedRetention,
+		requestID: cfg.RequestID,
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.random == nil {
+		h.random = rand.Reader
+	}
+	if h.timeout <= 0 {
+		h.timeout = DefaultTimeout
+	}
+	if h.retention <= 0 {
+		h.retention = DefaultDeletedRetention
+	}
+	if h.requestID == nil {
+		h.requestID = defaultRequestID
+	}
+	h.addNewUser = endpoint(h, "AddNewUser", noAuth, h.handleAddNewUser)
+	h.userConfig = endpoint(h, "UserConfig", activeProfile, h.handleUserConfig)
+	h.updateConfig = endpoint(h, "UpdateConfig", activeProfile, h.handleUpdateConfig)
+	h.configDeleted = endpoint(h, "ConfigDeleted", anyProfile, h.handleConfigDeleted)
+	return h, nil
+}
+
+// AddNewUser creates a profile and returns its AuthorizationToken.
+func (h *Handlers) AddNewUser() http.Handler { return h.addNewUser }
+
+// UserConfig returns the profile's current wizard stage.
+func (h *Handlers) UserConfig() http.Handler { return h.userConfig }
+
+// UpdateConfig saves the values of the current wizard stage.
+func (h *Handlers) UpdateConfig() http.Handler { return h.updateConfig }
+
+// ConfigDeleted retires the profile: its token stops working at once, its
+// secrets and personal settings are erased and the record expires later.
+func (h *Handlers) ConfigDeleted() http.Handler { return h.configDeleted }
+
+// PathPrefix is where the contract endpoints live: PathPrefix + contract name.
+const PathPrefix = "/linnworks/"
+
+// Mux routes PathPrefix + <ContractName> to each endpoint. ConfigDeleted is
+// also mounted as ConfigDelete, the spelling of the 2020 sample manifest.
+// Routes match every method so that a non-POST request gets the contract's
+// 200 + IsError answer rather than a bare 405.
+func (h *Handlers) Mux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.Handle(PathPrefix+"AddNewUser", h.addNewUser)
+	m.Handle(PathPrefix+"UserConfig", h.userConfig)
+	m.Handle(PathPrefix+"UpdateConfig", h.updateConfig)
+	m.Handle(PathPrefix+"ConfigDeleted", h.configDeleted)
+	m.Handle(PathPrefix+"ConfigDelete", h.configDeleted)
+	return m
+}
+
+var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+func defaultRequestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); requestIDPattern.MatchString(id) {
+		return id
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,421 @@
+// Package wizard is the staged configuration of a linnstream profile: the
+// stages Linnworks walks through (UserConfig / UpdateConfig), the config items
+// of each, their validation, and typed access to the saved settings.
+//
+// Stages run STREAM_CREDENTIALS → SENDER → LABELS → SYNC → CONFIG. A stage's
+// values are validated together (item rules, then rules across items, then
+// live checks such as a Stream token request) and applied to the profile only
+// if all pass. CONFIG is the active stage: every item stays editable there and
+// is validated as in its own stage.
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"linnstream/internal/profile"
+)
+
+// StreamChecker checks Stream API credentials with a live token request. The
+// error carries Stream's reason and never the secret.
+type StreamChecker interface {
+	CheckCredentials(ctx context.Context, baseURL, clientID, clientSecret, party string) error
+}
+
+// LinnworksChecker checks a Linnworks API token live. It is optional: without
+// one, the SYNC stage checks the token's format and requiredness only.
+type LinnworksChecker interface {
+	CheckToken(ctx context.Context, token string) error
+}
+
+// Options are the dependencies of a Wizard.
+type Options struct {
+	// Stream checks the credentials of the STREAM_CREDENTIALS stage. Required.
+	Stream StreamChecker
+	// Linnworks, when set, checks LINNWORKS_API_TOKEN whenever it changes.
+	Linnworks LinnworksChecker
+	// PublicBaseURL is where this deployment is reachable (scheme and host,
+	// optionally a path); WEBHOOK_URL is built from it. Required.
+	PublicBaseURL string
+}
+
+// Wizard knows the stages and items and applies UpdateConfig requests to
+// profiles. It is safe for concurrent use.
+type Wizard struct {
+	stream    StreamChecker
+	linnworks LinnworksChecker
+	base      string
+	items     []Item
+	byID      map[string]*Item
+	stages    map[string]*stage
+}
+
+// stage is one wizard step.
+type stage struct {
+	name        string
+	title       string
+	description string
+	items       []string
+	next        string
+}
+
+// Error is a configuration problem meant for the user as it stands: a
+// failed validation, a stage mismatch or credentials Stream refused. Its
+// message never contains secret values.
+type Error struct{ Message string }
+
+func (e *Error) Error() string { return e.Message }
+
+func userError(format string, args ...any) *Error {
+	return &Error{Message: fmt.Sprintf(format, args...)}
+}
+
+// New returns a Wizard.
+func New(o Options) (*Wizard, error) {
+	if o.Stream == nil {
+		return nil, errors.New("new wizard: a StreamChecker is required")
+	}
+	base, err := url.Parse(o.PublicBaseURL)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return nil, fmt.Errorf("new wizard: public base URL %q is not an absolute http(s) URL", o.PublicBaseURL)
+	}
+	w := &Wizard{
+		stream:    o.Stream,
+		linnworks: o.Linnworks,
+		base:      strings.TrimRight(o.PublicBaseURL, "/"),
+		items:     definitions(),
+		byID:      map[string]*Item{},
+	}
+	for i := range w.items {
+		it := &w.items[i]
+		it.SortOrder = (i + 1) * 10
+		if it.Pattern != "" {
+			it.re = regexp.MustCompile(it.Pattern)
+		}
+		w.byID[it.ID] = it
+	}
+	w.stages = map[string]*stage{
+		StageCredentials: {name: StageCredentials, next: StageSender,
+			title:       "Stream API credentials",
+			description: "Enter the API credentials your Stream administrator gave you. They are checked with Stream before you continue.",
+			items:       []string{ItemStreamAPIURL, ItemStreamClientID, ItemStreamClientSecret, ItemStreamParty}},
+		StageSender: {name: StageSender, next: StageLabels,
+			title:       "Sender and warehouse",
+			description: "The partner account, the sender address used for shipments and labels, the warehouse location and the pickup date.",
+			items: []string{ItemPartnerID, ItemPartnerName,
+				ItemSenderContactName, ItemSenderCompany, ItemSenderAddress1, ItemSenderAddress2, ItemSenderCity,
+				ItemSenderRegion, ItemSenderCountry, ItemSenderPostcode, ItemSenderPhone,
+				ItemUseDefaultLocation, ItemDefaultLocation, ItemUseCurrentDatePickup}},
+		StageLabels: {name: StageLabels, next: StageSync,
+			title:       "Labels",
+			description: "How shipping labels are printed: the reference shown, the layout and the number of copies.",
+			items:       []string{ItemLabelReference, ItemLabelFormat, ItemLabelCount}},
+		StageSync: {name: StageSync, next: StageConfig,
+			title:       "Synchronization",
+			description: "Webhooks from Stream, order and dispatch synchronization, and the updates written back to Linnworks.",
+			items: []string{ItemSequenceIdentifiers, ItemMarkProcessedDelivery, ItemWebhooksEnabled, ItemWebhookURL,
+				ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemLookbackDays, ItemLinnworksAPIToken, ItemOrderNumberPrefix}},
+		StageConfig: {name: StageConfig, next: StageConfig,
+			title:       "Stream integration settings",
+			description: "Every setting of the integration. Password fields are never shown: leave them empty to keep the saved values.",
+		},
+	}
+	for _, it := range w.items {
+		w.stages[StageConfig].items = append(w.stages[StageConfig].items, it.ID)
+	}
+	return w, nil
+}
+
+// Items returns the definitions of every config item in display order.
+func (w *Wizard) Items() []Item { return slices.Clone(w.items) }
+
+// WebhookURL returns the URL Stream sends this profile's events to.
+func (w *Wizard) WebhookURL(p *profile.Profile) string { return WebhookURL(w.base, p.WebhookKey) }
+
+// WebhookURL returns the webhook URL of a profile with the given webhook key
+// under a public base URL.
+func WebhookURL(base, key string) string {
+	return strings.TrimRight(base, "/") + "/stream/webhook/" + url.PathEscape(key)
+}
+
+// StageOf returns the name of the profile's current stage: the stored one, or
+// the first stage for a new profile (CONFIG for an active one whose stored
+// stage is unknown).
+func (w *Wizard) StageOf(p *profile.Profile) string { return w.stageOf(p).name }
+
+func (w *Wizard) stageOf(p *profile.Profile) *stage {
+	if s, ok := w.stages[p.Stage]; ok {
+		return s
+	}
+	if p.Active {
+		return w.stages[StageConfig]
+	}
+	return w.stages[StageCredentials]
+}
+
+// View is what UserConfig shows for a profile.
+type View struct {
+	// Status is the ConfigStatus: the current stage's name.
+	Status      string
+	Active      bool
+	Title       string
+	Description string
+	Fields      []Field
+}
+
+// Field is an item with its current value. Secret items always have an
+// empty Value.
+type Field struct {
+	Item
+	Value string
+}
+
+// View returns the profile's current stage with current values (stored, or
+// defaults). It does not change the profile.
+func (w *Wizard) View(p *profile.Profile) View {
+	st := w.stageOf(p)
+	v := View{Status: st.name, Active: p.Active && st.name == StageConfig, Title: st.title, Description: st.description}
+	for _, id := range st.items {
+		it := w.byID[id]
+		f := Field{Item: *it}
+		switch {
+		case it.ID == ItemWebhookURL:
+			f.Value = w.WebhookURL(p)
+		case it.Secret():
+			// A stored secret is kept when the field comes back empty, so
+			// the user need not type it again.
+			f.Required = it.Required && p.Secrets[it.ID] == ""
+		default:
+			f.Value = storedOrDefault(p, it)
+		}
+		v.Fields = append(v.Fields, f)
+	}
+	return v
+}
+
+func storedOrDefault(p *profile.Profile, it *Item) string {
+	if v, ok := p.Settings[it.ID]; ok {
+		return v
+	}
+	return it.Default
+}
+
+// Value is one ConfigItemId and SelectedValue of an UpdateConfig request.
+type Value struct {
+	ID    string
+	Value string
+}
+
+// draft is a stage's values after item validation: the effective value of
+// every item (new ones for the stage's items, stored or default for the
+// rest; secrets included) and which of them changed.
+type draft struct {
+	values  map[string]string
+	changed map[string]bool
+	inStage map[string]bool
+}
+
+func (d *draft) any(ids ...string) bool {
+	for _, id := range ids {
+		if d.inStage[id] {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *draft) on(id string) bool { return d.values[id] == "true" }
+
+// Apply validates the values of an UpdateConfig for stage status and, only if
+// all of them pass, writes them to p and advances p to the next stage (the
+// last stage makes it active). On any error p is unchanged. Errors of type
+// *Error are for the user; others (the context ending during a live check)
+// are not.
+func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, values []Value) error {
+	st := w.stageOf(p)
+	if status != st.name {
+		return userError("ConfigStatus %q is not the current stage; expected %q. Reload the configuration and try again", clip(status, 40), st.name)
+	}
+	inStage := map[string]bool{}
+	for _, id := range st.items {
+		inStage[id] = true
+	}
+	given := map[string]string{}
+	var unknown, dups []string
+	for _, v := range values {
+		switch _, seen := given[v.ID]; {
+		case !inStage[v.ID]:
+			unknown = append(unknown, fmt.Sprintf("%q", clip(v.ID, 40)))
+		case seen:
+			dups = append(dups, v.ID)
+		default:
+			given[v.ID] = strings.TrimSpace(v.Value)
+		}
+	}
+	if len(unknown) > 0 {
+		return userError("unknown ConfigItemId for stage %s: %s", st.name, listClip(unknown, 10))
+	}
+	if len(dups) > 0 {
+		return userError("ConfigItemId listed more than once: %s", listClip(dups, 10))
+	}
+
+	d := &draft{values: map[string]string{}, changed: map[string]bool{}, inStage: inStage}
+	for i := range w.items {
+		it := &w.items[i]
+		old := storedOrDefault(p, it)
+		if it.Secret() {
+			old = p.Secrets[it.ID]
+		}
+		d.values[it.ID] = old
+	}
+	var problems []string
+	for _, id := range st.items {
+		it := w.byID[id]
+		if it.ReadOnly {
+			continue
+		}
+		old := d.values[id]
+		raw, ok := given[id]
+		if !ok || (it.Secret() && raw == "") {
+			raw = old
+		}
+		v, problem := it.validate(raw)
+		if problem != "" {
+			problems = append(problems, fmt.Sprintf("%s (%s) %s", it.Name, it.ID, problem))
+			continue
+		}
+		d.values[id] = v
+		d.changed[id] = v != old
+	}
+	problems = append(problems, w.crossCheck(d)...)
+	if len(problems) > 0 {
+		return userError("%s", strings.Join(problems, "; "))
+	}
+	if err := w.liveCheck(ctx, st, d); err != nil {
+		return err
+	}
+
+	if p.Settings == nil {
+		p.Settings = map[string]string{}
+	}
+	if p.Secrets == nil {
+		p.Secrets = map[string]string{}
+	}
+	for _, id := range st.items {
+		it := w.byID[id]
+		switch {
+		case it.ReadOnly:
+		case it.Secret():
+			if v := d.values[id]; v != "" {
+				p.Secrets[id] = v
+			}
+		default:
+			p.Settings[id] = d.values[id]
+		}
+	}
+	p.Stage = st.next
+	if st.next == StageConfig {
+		p.Active = true
+	}
+	return nil
+}
+
+// crossCheck applies the rules that span items, when the stage holds any of
+// their items.
+func (w *Wizard) crossCheck(d *draft) []string {
+	var problems []string
+	if d.any(ItemUseDefaultLocation, ItemDefaultLocation) &&
+		d.on(ItemUseDefaultLocation) && d.values[ItemDefaultLocation] == "" {
+		problems = append(problems, fmt.Sprintf("%s (%s) is required when %q is on",
+			w.byID[ItemDefaultLocation].Name, ItemDefaultLocation, w.byID[ItemUseDefaultLocation].Name))
+	}
+	writers := []string{ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemSequenceIdentifiers, ItemMarkProcessedDelivery}
+	if d.any(append(writers, ItemLinnworksAPIToken)...) && d.values[ItemLinnworksAPIToken] == "" {
+		var on []string
+		for _, id := range writers {
+			if d.on(id) {
+				on = append(on, fmt.Sprintf("%q", w.byID[id].Name))
+			}
+		}
+		if len(on) > 0 {
+			problems = append(problems, fmt.Sprintf("%s (%s) is required when %s is on",
+				w.byID[ItemLinnworksAPIToken].Name, ItemLinnworksAPIToken, strings.Join(on, ", ")))
+		}
+	}
+	return problems
+}
+
+// liveCheck runs the checks that call other services: the Stream token
+// request on the credentials stage and whenever credentials change, and the
+// Linnworks token check when one is configured and the token changes.
+func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
+	creds := []string{ItemStreamAPIURL, ItemStreamClientID, ItemStreamClientSecret, ItemStreamParty}
+	credsChanged := false
+	for _, id := range creds {
+		credsChanged = credsChanged || d.changed[id]
+	}
+	if st.name == StageCredentials || (d.any(creds...) && credsChanged) {
+		secret := d.values[ItemStreamClientSecret]
+		err := w.stream.CheckCredentials(ctx, d.values[ItemStreamAPIURL], d.values[ItemStreamClientID], secret, d.values[ItemStreamParty])
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("check Stream credentials: %w", ctx.Err())
+			}
+			return userError("Stream did not accept the credentials: %s", clip(redact(err.Error(), secret), 300))
+		}
+	}
+	token := d.values[ItemLinnworksAPIToken]
+	if w.linnworks != nil && token != "" && d.any(ItemLinnworksAPIToken) && (d.changed[ItemLinnworksAPIToken] || st.name == StageSync) {
+		if err := w.linnworks.CheckToken(ctx, token); err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("check Linnworks token: %w", ctx.Err())
+			}
+			return userError("Linnworks did not accept the API token: %s", clip(redact(err.Error(), token), 300))
+		}
+	}
+	return nil
+}
+
+// redact removes a secret from a message that came from elsewhere, in case
+// the other side echoed it.
+func redact(msg, secret string) string {
+	if len(secret) < 4 {
+		return msg
+	}
+	return strings.ReplaceAll(msg, secret, "[redacted]")
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+func listClip(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}
+
+// sensitiveGroups are the groups whose settings are personal data, erased
+// by Forget.
+var sensitiveGroups = []string{groupSender}
+
+// Forget erases what a deleted profile must not keep: every secret and the
+// settings that are personal data (the sender contact and address).
+func Forget(p *profile.Profile) {
+	p.Secrets = map[string]string{}
+	for _, it := range definitions() {
+		if slices.Contains(sensitiveGroups, it.Group) {
+			delete(p.Settings, it.ID)
+		}
+	}
+}
