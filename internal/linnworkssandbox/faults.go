@@ -1,0 +1,87 @@
+package linnworkssandbox
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Fault modes.
+const (
+	FaultLatency   = "latency"
+	FaultError     = "error"
+	FaultRateLimit = "429"
+)
+
+// Fault makes the next Count API calls (admin calls excluded) misbehave: "latency" delays each
+// by LatencyMs and then answers normally, "error" answers 500, "429" answers 429 with
+// Retry-After.
+type Fault struct {
+	Mode      string `json:"mode"`
+	Count     int    `json:"count"`
+	LatencyMs int    `json:"latencyMs,omitempty"`
+}
+
+func (f Fault) check() error {
+	switch f.Mode {
+	case FaultLatency:
+		if f.LatencyMs <= 0 {
+			return fmt.Errorf("latencyMs must be positive for mode %q", f.Mode)
+		}
+	case FaultError, FaultRateLimit:
+	default:
+		return fmt.Errorf("unknown fault mode %q (want %q, %q or %q)", f.Mode, FaultLatency, FaultError, FaultRateLimit)
+	}
+	if f.Count <= 0 {
+		return fmt.Errorf("count must be positive, got %d", f.Count)
+	}
+	return nil
+}
+
+// InjectFault queues f; faults apply in the order they were injected.
+func (s *Sandbox) InjectFault(f Fault) error {
+	if err := f.check(); err != nil {
+		return fmt.Errorf("inject fault: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+	return nil
+}
+
+// ClearFaults drops every pending fault.
+func (s *Sandbox) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// takeFault consumes one call of the first pending fault.
+func (s *Sandbox) takeFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	f := s.faults[0]
+	s.faults[0].Count--
+	if s.faults[0].Count <= 0 {
+		s.faults = s.faults[1:]
+	}
+	return f, true
+}
+
+// applyFault acts out f and reports whether it answered the request.
+func (s *Sandbox) applyFault(ctx context.Context, w http.ResponseWriter, v2 bool, path string, f Fault) bool {
+	switch f.Mode {
+	case FaultLatency:
+		sleepCtx(ctx, time.Duration(f.LatencyMs)*time.Millisecond)
+		return false
+	case FaultRateLimit:
+		writeError(w, v2, path, &apiError{Status: http.StatusTooManyRequests, Code: "TooManyRequests", Message: "Rate limit exceeded (injected fault).", RetryAfter: 1})
+	default:
+		writeError(w, v2, path, &apiError{Status: http.StatusInternalServerError, Code: "InternalServerError", Message: "An error has occurred."})
+	}
+	return true
+}

@@ -1,0 +1,151 @@
+package linnworkssandbox
+
+import (
+	"bytes"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestEmbeddedSpecsMatchShared proves the embedded copies are the official files of ../shared.
+func TestEmbeddedSpecsMatchShared(t *testing.T) {
+	shared := filepath.Join("..", "..", "..", "shared", "specs", "linnworks")
+	if _, err := os.Stat(shared); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared specs missing at %s: %v", shared, err)
+		}
+		t.Skipf("shared specs not beside the repository (%v)", err)
+	}
+	names, err := fs.Glob(specFiles, "spec/*/*.json")
+	if err != nil || len(names) != 8 {
+		t.Fatalf("embedded spec files: %v (%v), want 8", names, err)
+	}
+	for _, name := range names {
+		embedded, err := specFiles.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		official, err := os.ReadFile(filepath.Join(shared, strings.TrimPrefix(name, "spec/")))
+		if err != nil {
+			t.Fatalf("read official %s: %v", name, err)
+		}
+		if !bytes.Equal(embedded, official) {
+			t.Errorf("%s differs from the official file", name)
+		}
+	}
+}
+
+func TestRateLimitsComeFromTheSpec(t *testing.T) {
+	limits, err := RateLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{
+		"POST /api/Auth/AuthorizeByApplication":      150,
+		"POST /api/Orders/GetOpenOrders":             250,
+		"POST /api/OpenOrders/GetOpenOrders":         150,
+		"POST /api/OpenOrders/AssignOrderIdentifier": 250,
+		"GET /api/ShippingService/GetIntegrations":   1,
+		"POST /api/Orders/AddOrdersNote":             150,
+	}
+	for k, v := range want {
+		if limits[k] != v {
+			t.Errorf("limit of %s = %d, want %d", k, limits[k], v)
+		}
+	}
+	if len(limits) < 150 {
+		t.Errorf("only %d limits parsed", len(limits))
+	}
+}
+
+func TestValidateRequest(t *testing.T) {
+	auth := http.Header{"Authorization": {"x"}, "Content-Type": {"application/json"}}
+	tests := []struct {
+		name    string
+		method  string
+		target  string
+		header  http.Header
+		body    string
+		wantErr string
+	}{
+		{"valid multi-parameter body", "POST", "/api/Orders/GetOpenOrders", auth, `{"entriesPerPage":10,"pageNumber":1}`, ""},
+		{"valid v2 query", "GET", "/v2/orders?entriesPerPage=5&onlyPaid=true", auth, "", ""},
+		{"missing required body", "POST", "/api/Orders/GetOpenOrders", auth, "", "value is required"},
+		{"wrong type", "POST", "/api/Orders/GetOpenOrders", auth, `{"entriesPerPage":"ten"}`, "entriesPerPage"},
+		{"bad uuid", "POST", "/api/Orders/GetOrdersById", auth, `{"pkOrderIds":["nope"]}`, "uuid"},
+		{"bad enum", "POST", "/api/Orders/GetAllOpenOrders", auth, `{"filters":{"TextFields":[{"FieldCode":"NOPE","Type":"Equal","Text":""}]}}`, "FieldCode"},
+		{"required property", "POST", "/api/OpenOrders/GetOpenOrders", auth, `{"ViewId":0,"EntriesPerPage":10}`, "LocationId"},
+		{"query type", "GET", "/api/Orders/GetOrderDetailsByNumOrderId?OrderId=abc", auth, "", "OrderId"},
+		{"no Authorization", "GET", "/api/OpenOrders/GetIdentifiers", http.Header{}, "", "Authorization"},
+		{"form body", "POST", "/api/Orders/GetOpenOrders", http.Header{"Authorization": {"x"}, "Content-Type": {"application/x-www-form-urlencoded"}}, "entriesPerPage=1", "Content-Type"},
+		{"unknown path", "POST", "/api/Orders/Nope", auth, "{}", "no operation"},
+		{"wrong method", "GET", "/api/Orders/GetOpenOrders", auth, "", "method"},
+		{"auth needs no header", "POST", "/api/Auth/AuthorizeByApplication", http.Header{"Content-Type": {"application/json"}}, `{"Token":"11111111-1111-1111-1111-111111111111"}`, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ValidateRequest(tc.method, tc.target, tc.header, []byte(tc.body))
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestSandboxRejectsWhatTheSpecRejects(t *testing.T) {
+	e := newEnv(t, Options{NoSeed: true})
+	token := e.login()
+	tests := []struct {
+		name        string
+		method      string
+		target      string
+		contentType string
+		body        string
+		status      int
+		message     string
+	}{
+		{"missing required body", "POST", "/api/Orders/GetOrdersById", "application/json", "", 400, "required"},
+		{"wrong type", "POST", "/api/Orders/GetOpenOrders", "application/json", `{"entriesPerPage":"50"}`, 400, "entriesPerPage"},
+		{"missing required property", "POST", "/api/OpenOrders/GetOpenOrders", "application/json", `{"ViewId":0,"EntriesPerPage":5}`, 400, "LocationId"},
+		{"query parameter type", "GET", "/api/Orders/GetOrderDetailsByNumOrderId?OrderId=12x", "", "", 400, "OrderId"},
+		{"malformed JSON", "POST", "/api/Orders/GetOpenOrders", "application/json", `{"entriesPerPage":`, 400, "invalid"},
+		{"form encoding", "POST", "/api/Orders/GetOpenOrders", "application/x-www-form-urlencoded", `entriesPerPage=5`, 400, "Content-Type"},
+		{"unknown path", "POST", "/api/Orders/DoesNotExist", "application/json", `{}`, 404, "No HTTP resource"},
+		{"path case differs", "POST", "/api/orders/getopenorders", "application/json", `{}`, 404, "No HTTP resource"},
+		{"wrong method", "GET", "/api/Orders/GetOpenOrders", "", "", 405, "does not support http method 'GET'"},
+		{"operation not simulated", "POST", "/api/Orders/ProcessOrder_RequiredBatchScans", "application/json", `{}`, 501, "does not simulate"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.raw(tc.method, tc.target, token, tc.contentType, []byte(tc.body))
+			if r.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
+			}
+			if msg := r.v1err(t).Message; !strings.Contains(msg, tc.message) {
+				t.Fatalf("Message %q does not mention %q", msg, tc.message)
+			}
+		})
+	}
+}
+
+func TestUnknownV2PathAnswersProblemDetails(t *testing.T) {
+	e := newEnv(t, Options{NoSeed: true})
+	r := e.raw("GET", "/v2/nothing", e.login(), "", nil)
+	if r.status != 404 || r.header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("status %d, type %q", r.status, r.header.Get("Content-Type"))
+	}
+	var p problem
+	r.decode(t, &p)
+	if p.Status != 404 || p.Title != "Not Found" || p.Instance != "/v2/nothing" {
+		t.Fatalf("problem = %+v", p)
+	}
+}
