@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -87,6 +88,9 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, rest string) 
 // route dispatches an authenticated API call by path and method.
 func (s *Sandbox) route(w http.ResponseWriter, r *http.Request, c caller, segs []string) {
 	path := strings.Join(segs, "/")
+	if (r.Method == http.MethodPost || r.Method == http.MethodPatch) && !requireJSON(w, r) {
+		return
+	}
 	switch {
 	case path == "orders/orders":
 		if allowMethods(w, r, http.MethodPost) {
@@ -122,6 +126,18 @@ func (s *Sandbox) route(w http.ResponseWriter, r *http.Request, c caller, segs [
 	default:
 		writeEnvelope(w, http.StatusNotFound, false, []apiError{errNotFound("path", "/"+path)}, nil)
 	}
+}
+
+// requireJSON writes a 415 and returns false unless the request body is declared as JSON, as
+// the reference says every request with a body is.
+func requireJSON(w http.ResponseWriter, r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err == nil && mt == "application/json" {
+		return true
+	}
+	writeEnvelope(w, http.StatusUnsupportedMediaType, false, []apiError{fieldError("CONTENTTYPE", "Content-Type",
+		fmt.Sprintf("%q is not supported; send application/json", r.Header.Get("Content-Type")))}, nil)
+	return false
 }
 
 // allowMethods writes a 405 and returns false unless r uses one of methods.

@@ -179,6 +179,12 @@ func (s *Sandbox) document(o *order) docOrder {
 		},
 		Groups: []docGroup{},
 	}
+	if doc.Header.Services == nil {
+		doc.Header.Services = []service{}
+	}
+	if doc.Header.DriverLinks == nil {
+		doc.Header.DriverLinks = []driverLink{}
+	}
 	if doc.Header.ExternalClientID == "" {
 		doc.Header.ExternalClientID = h.ExternalClientIDKB
 	}

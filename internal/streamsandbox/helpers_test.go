@@ -46,12 +46,18 @@ type env struct {
 
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
+	return newEnvWith(t, opts, func(sb *Sandbox) http.Handler { return sb })
+}
+
+// newEnvWith serves the sandbox through the handler wrap returns.
+func newEnvWith(t *testing.T, opts Options, wrap func(*Sandbox) http.Handler) *env {
+	t.Helper()
 	c := newClock()
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
 	sb := New(opts)
-	srv := httptest.NewServer(sb)
+	srv := httptest.NewServer(wrap(sb))
 	t.Cleanup(srv.Close)
 	return &env{t: t, sb: sb, srv: srv, base: srv.URL + "/api", clock: c}
 }
@@ -271,4 +277,13 @@ func (e *env) createOrder(tok string, body map[string]any) map[string]any {
 		e.t.Fatalf("create order: HTTP %d %s", r.status, r.raw)
 	}
 	return r.response(e.t)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	return string(b)
 }

@@ -478,12 +478,12 @@ func TestConcurrentCreates(t *testing.T) {
 }
 
 func TestMountedUnderPrefix(t *testing.T) {
-	sb := New(Options{})
-	mux := http.NewServeMux()
-	mux.Handle("/sandbox/stream/", http.StripPrefix("/sandbox/stream", sb))
-	e := newEnv(t, Options{})
+	e := newEnvWith(t, Options{}, func(sb *Sandbox) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/sandbox/stream/", http.StripPrefix("/sandbox/stream", sb))
+		return mux
+	})
 	srv := e.srv
-	srv.Config.Handler = mux
 	e.base = srv.URL + "/sandbox/stream/api"
 	tok := e.token()
 	resp := e.createOrder(tok, deliveryOrder("M1"))
@@ -497,5 +497,29 @@ func TestMountedUnderPrefix(t *testing.T) {
 	admin := e.do(http.MethodGet, srv.URL+"/sandbox/stream/admin/orders", nil, nil)
 	if admin.status != 200 || len(admin.body["orders"].([]any)) != 1 {
 		t.Errorf("admin: HTTP %d %s", admin.status, admin.raw)
+	}
+}
+
+func TestTrackingBaseURLOption(t *testing.T) {
+	e := newEnv(t, Options{TrackingBaseURL: "https://track.example.com/stream/"})
+	resp := e.createOrder(e.token(), deliveryOrder("T1"))
+	if want := "https://track.example.com/stream/track/" + resp["trackingId"].(string); resp["trackingURL"] != want {
+		t.Errorf("trackingURL %v, want %s", resp["trackingURL"], want)
+	}
+}
+
+func TestRequestBodyMustBeJSON(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token()
+	h := e.headers(tok, "sandbox")
+	h["Content-Type"] = "text/plain"
+	r := e.do(http.MethodPost, e.base+"/orders/orders", h, mustJSON(t, deliveryOrder("J1")))
+	if r.status != http.StatusUnsupportedMediaType || !hasError(r.errorsOf(t), "CONTENTTYPE", "Content-Type") {
+		t.Errorf("text/plain body: HTTP %d %s", r.status, r.raw)
+	}
+	h = e.headers(tok, "sandbox")
+	h["Content-Type"] = "application/json; charset=utf-8"
+	if r := e.do(http.MethodPost, e.base+"/orders/orders", h, mustJSON(t, deliveryOrder("J1"))); r.status != 200 {
+		t.Errorf("JSON with charset: HTTP %d %s", r.status, r.raw)
 	}
 }
