@@ -4,17 +4,8 @@ import (
 	"strconv"
 
 	"linnstream/internal/profile"
+	"linnstream/internal/stream"
 )
-
-// StreamAccount is the Stream API account of a profile.
-type StreamAccount struct {
-	BaseURL      string
-	ClientID     string
-	ClientSecret string
-	// Party is the Stream-Party value: STREAM_PARTY, or the client ID when
-	// that is empty.
-	Party string
-}
 
 // Sender is the partner account and the origin address of shipments.
 type Sender struct {
@@ -36,7 +27,9 @@ type Sender struct {
 // wizard has not stored yet. Other packages read settings through it and
 // never parse Profile.Settings themselves.
 type Config struct {
-	Stream StreamAccount
+	// Stream is the profile's Stream account; its Party is STREAM_PARTY, or
+	// the client ID when that is empty.
+	Stream stream.Account
 	Sender Sender
 
 	UseDefaultLocation bool
@@ -93,7 +86,7 @@ func Settings(p *profile.Profile) Config {
 		return n
 	}
 	c := Config{
-		Stream: StreamAccount{
+		Stream: stream.Account{
 			BaseURL:      get(ItemStreamAPIURL),
 			ClientID:     get(ItemStreamClientID),
 			ClientSecret: p.Secrets[ItemStreamClientSecret],

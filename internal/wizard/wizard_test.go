@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"linnstream/internal/profile"
+	"linnstream/internal/stream"
 )
 
 // fakeStream accepts exactly one account and answers the others the way
@@ -250,7 +251,7 @@ func TestWalkStoresEveryStage(t *testing.T) {
 	}
 	c := Settings(p)
 	want := Config{
-		Stream: StreamAccount{BaseURL: goodURL, ClientID: goodID, ClientSecret: goodSecret, Party: goodID},
+		Stream: stream.Account{BaseURL: goodURL, ClientID: goodID, ClientSecret: goodSecret, Party: goodID},
 		Sender: Sender{PartnerID: "P-1", PartnerName: "Partner Ltd", ContactName: "Ann Smith", Company: "Shop Ltd",
 			Address1: "1 High St", City: "Leeds", Region: "West Yorkshire", Country: "GB", Postcode: "LS1 4AP", Phone: "+44 113 496 0000"},
 		UseDefaultLocation: true, DefaultLocation: "Default", UseCurrentDateAsPickup: false,

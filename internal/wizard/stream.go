@@ -1,0 +1,38 @@
+package wizard
+
+import (
+	"context"
+	"fmt"
+
+	"linnstream/internal/stream"
+)
+
+// StreamCredentials checks Stream credentials with the project's Stream
+// client: a fresh token request, and, when a party other than the client ID
+// is configured, a depots read, since the token request does not carry
+// Stream-Party and only an API call shows whether Stream accepts it.
+type StreamCredentials struct {
+	// Options configure each client built for a check (HTTP client,
+	// back-off, logger).
+	Options []stream.Option
+}
+
+var _ StreamChecker = StreamCredentials{}
+
+// CheckCredentials implements StreamChecker. Errors carry Stream's reason
+// and never the secret.
+func (s StreamCredentials) CheckCredentials(ctx context.Context, baseURL, clientID, clientSecret, party string) error {
+	c, err := stream.New(stream.Account{BaseURL: baseURL, ClientID: clientID, ClientSecret: clientSecret, Party: party}, s.Options...)
+	if err != nil {
+		return err
+	}
+	if err := c.Authenticate(ctx); err != nil {
+		return err
+	}
+	if party != "" && party != clientID {
+		if _, err := c.Depots(ctx); err != nil {
+			return fmt.Errorf("check Stream-Party %q: %w", party, err)
+		}
+	}
+	return nil
+}
