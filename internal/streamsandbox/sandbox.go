@@ -1,13 +1,3 @@
-// Package streamsandbox is an in-process imitation of the Stream (go2stream) delivery-management
-// API, built from the project's reference (shared/reference/stream-api.md). It issues OAuth
-// tokens, checks the Stream-Nonce and Stream-Party headers, validates and stores orders, serves
-// depots, records webhook subscriptions and delivers webhooks when a dispatcher action happens,
-// enforces the per-account rate limit and can inject faults. Tests and `make run` use it in place
-// of a Stream tenant; it never imports the project's Stream client so that it checks what that
-// client sends independently.
-//
-// Paths are relative to the mount point: the Stream API under /api/... (also /API/...), the
-// sandbox's own admin API under /admin/... and tracking pages under /track/{trackingId}.
 package streamsandbox
 
 import (

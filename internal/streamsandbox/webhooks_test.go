@@ -1,11 +1,14 @@
 package streamsandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -434,5 +437,66 @@ func TestCancelOrder(t *testing.T) {
 	}
 	if r := e.api(tok, http.MethodPatch, "/orders/orders/K1", map[string]any{"header": map[string]any{"driverNotes": "x"}}); r.status != 422 || !hasError(r.errorsOf(t), "NOTUPDATABLE", "order") {
 		t.Errorf("patch a cancelled order: HTTP %d %s", r.status, r.raw)
+	}
+}
+
+func TestGroupItemAndCollectionEvents(t *testing.T) {
+	rc := newReceiver(t)
+	var logs bytes.Buffer
+	e := newEnv(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	tok := e.token()
+	for _, pair := range [][2]string{{"GROUPSTATUS", "LOADALLOC"}, {"ITEMSTATUS", "CONSITEM"}, {"DELIVERED", "CONSHEADER"}} {
+		r := e.api(tok, http.MethodPost, "/webhooks/webhooks", map[string]any{"event": pair[0], "event_type": pair[1],
+			"url_path": rc.srv.URL + "/hook", "http_method": "POST", "content_type": "application/json", "auth_header": "hook-secret-value"})
+		if r.status != 200 {
+			t.Fatalf("subscribe: %s", r.raw)
+		}
+	}
+	body := deliveryOrder("COL1")
+	set(body, "header.orderType", "COLLECTION")
+	set(body, "delivery.deliveryMethod", nil)
+	set(body, "delivery.collectionMethod", "Rcollection")
+	body["collection"] = body["delivery"]
+	delete(body, "delivery")
+	e.createOrder(tok, body)
+
+	plan := e.admin(http.MethodPost, "plan", map[string]any{"orderNo": "COL1", "run": "PICKUPS", "sequence": 1, "date": "2026-11-24",
+		"driverName": "Sam Driver", "vehicleName": "VAN 7", "vehicleType": "LGV"})
+	groupID := get(t, plan.body, "order", "order", "groups", 0, "id")
+	got := byPath(t, rc.take())
+	if len(got) != 1 || len(got["GROUPSTATUS/PLANNEDGROUP"]) != 1 {
+		t.Fatalf("plan webhooks %v", got)
+	}
+	g := got["GROUPSTATUS/PLANNEDGROUP"][0].body
+	if get(t, g, "webhook", "group", "int_seq") != groupID || get(t, g, "webhook", "group", "loadId") != get(t, g, "webhook", "run", "loadId") {
+		t.Errorf("group block %v", get(t, g, "webhook"))
+	}
+	run := get(t, plan.body, "order", "order", "groups", 0, "runDetails")
+	if get(t, run, "driverName") != "Sam Driver" || get(t, run, "vehicleName") != "VAN 7" || get(t, run, "vehicleType") != "LGV" ||
+		get(t, run, "start", "postcode") != "M17 1AB" {
+		t.Errorf("runDetails %v", run)
+	}
+
+	e.admin(http.MethodPost, "dispatch", map[string]any{"orderNo": "COL1"})
+	if got := rc.take(); len(got) != 0 {
+		t.Errorf("dispatch sent %d webhooks to group/item subscribers", len(got))
+	}
+	done := e.admin(http.MethodPost, "deliver", map[string]any{"orderNo": "COL1"})
+	if get(t, done.body, "order", "orderStatus") != "COLLECTED" || get(t, done.body, "order", "order", "groups", 0, "items", 0, "collected") != true ||
+		get(t, done.body, "order", "order", "header", "collectionStatus") != "COLLECTED" {
+		t.Errorf("collected order %s", done.raw)
+	}
+	got = byPath(t, rc.take())
+	if len(got) != 1 || len(got["ITEMSTATUS/COLLECTED"]) != 1 {
+		t.Errorf("collection webhooks %v (DELIVERED subscribers must not hear of a collection)", got)
+	}
+
+	for _, secret := range []string{"sandbox-secret", tok, "hook-secret-value"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("logs contain a secret: %s", logs.String())
+		}
+	}
+	if !strings.Contains(logs.String(), "COL1") {
+		t.Errorf("logs do not record the order: %s", logs.String())
 	}
 }
