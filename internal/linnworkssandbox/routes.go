@@ -29,6 +29,8 @@ func apiHandlers() map[string]handler {
 		"POST /api/Orders/SetExtendedProperties":       setExtendedProperties,
 		"POST /api/Orders/AddExtendedProperties":       addExtendedProperties,
 
+		"GET /api/Orders/GetShippingMethods": getShippingMethods,
+
 		"POST /api/OpenOrders/GetOpenOrders":            openOrdersGetOpenOrders,
 		"POST /api/OpenOrders/GetOpenOrderIds":          openOrdersGetOpenOrderIDs,
 		"POST /api/OpenOrders/GetOpenOrdersDetails":     getOpenOrdersDetails,
@@ -38,5 +40,14 @@ func apiHandlers() map[string]handler {
 		"POST /api/OpenOrders/DeleteIdentifier":         deleteIdentifier,
 		"POST /api/OpenOrders/AssignOrderIdentifier":    changeIdentifier(true),
 		"POST /api/OpenOrders/UnassignOrderIdentifier":  changeIdentifier(false),
+
+		"GET /api/PostalServices/GetPostalServices":          getPostalServices,
+		"GET /api/ShippingService/GetIntegrations":           getIntegrations,
+		"POST /api/ShippingService/CancelOrderShippingLabel": cancelOrderShippingLabel,
+		"GET /api/Locations/GetLocation":                     getLocation,
+
+		"POST /api/ProcessedOrders/SearchProcessedOrders": searchProcessedOrders,
+		"GET /api/ProcessedOrders/GetProcessedOrderNotes": getProcessedOrderNotes,
+		"POST /api/ProcessedOrders/AddOrderNote":          addProcessedOrderNote,
 	}
 }
