@@ -41,8 +41,11 @@ const (
 // both.
 type call struct {
 	requestID string
-	profile   *profile.Profile
-	log       *slog.Logger
+	// baseURL is the address the request came to (scheme and host), for
+	// URLs handed out when the wizard has no fixed public base.
+	baseURL string
+	profile *profile.Profile
+	log     *slog.Logger
 }
 
 // setProfile names the profile the request is about, for the log lines.
@@ -87,7 +90,7 @@ func endpoint[Req any, Resp any, PR response[Resp]](h *Handlers, name string, mo
 	fn func(ctx context.Context, c *call, req *Req) (*Resp, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := h.now()
-		c := &call{requestID: h.requestID(r)}
+		c := &call{requestID: h.requestID(r), baseURL: requestBaseURL(r)}
 		c.log = h.log.With("request_id", c.requestID, "function", name)
 
 		resp, err := runCall(h, r, c, mode, fn)
@@ -232,4 +235,22 @@ func (h *Handlers) explain(c *call, err error) string {
 
 func internalMessage(requestID string) string {
 	return "internal error; please try again (request id " + requestID + ")"
+}
+
+// requestBaseURL is the scheme and host a request was addressed to. Behind
+// API Gateway the Lambda adapter puts https and the API's domain name in the
+// request URL; a plain server sees only the Host header.
+func requestBaseURL(r *http.Request) string {
+	scheme := r.URL.Scheme
+	if scheme == "" {
+		scheme = "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	return scheme + "://" + host
 }

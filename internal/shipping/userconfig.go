@@ -9,7 +9,7 @@ import (
 // handleUserConfig returns the profile's current stage with its items and
 // current values. Password items never carry their value.
 func (h *Handlers) handleUserConfig(_ context.Context, c *call, _ *UserConfigRequest) (*UserConfigResponse, error) {
-	v := h.wizard.View(c.profile)
+	v := h.wizardFor(c).View(c.profile)
 	items := make([]ConfigItem, 0, len(v.Fields))
 	for _, f := range v.Fields {
 		items = append(items, configItem(f))
@@ -51,4 +51,17 @@ func configItem(f wizard.Field) ConfigItem {
 		ci.ListValues = append(ci.ListValues, ListValue{Display: o.Display, Value: o.Value})
 	}
 	return ci
+}
+
+// wizardFor is the wizard that builds URLs for this request: the configured
+// one when it knows its public base URL, otherwise one based on the address
+// the request came to.
+func (h *Handlers) wizardFor(c *call) *wizard.Wizard {
+	if h.wizard.HasBaseURL() {
+		return h.wizard
+	}
+	if w, err := h.wizard.WithBaseURL(c.baseURL); err == nil {
+		return w
+	}
+	return h.wizard
 }

@@ -40,7 +40,9 @@ type Options struct {
 	// Linnworks, when set, checks LINNWORKS_API_TOKEN whenever it changes.
 	Linnworks LinnworksChecker
 	// PublicBaseURL is where this deployment is reachable (scheme and host,
-	// optionally a path); WEBHOOK_URL is built from it. Required.
+	// optionally a path); WEBHOOK_URL is built from it. When empty, callers
+	// supply it per request with WithBaseURL (a Lambda function learns its
+	// API's address only from the requests it serves).
 	PublicBaseURL string
 }
 
@@ -80,9 +82,10 @@ func New(o Options) (*Wizard, error) {
 	if o.Stream == nil {
 		return nil, errors.New("new wizard: a StreamChecker is required")
 	}
-	base, err := url.Parse(o.PublicBaseURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
-		return nil, fmt.Errorf("new wizard: public base URL %q is not an absolute http(s) URL", o.PublicBaseURL)
+	if o.PublicBaseURL != "" {
+		if err := checkBaseURL(o.PublicBaseURL); err != nil {
+			return nil, fmt.Errorf("new wizard: %w", err)
+		}
 	}
 	w := &Wizard{
 		stream:    o.Stream,
@@ -133,6 +136,28 @@ func New(o Options) (*Wizard, error) {
 
 // Items returns the definitions of every config item in display order.
 func (w *Wizard) Items() []Item { return slices.Clone(w.items) }
+
+func checkBaseURL(s string) error {
+	base, err := url.Parse(s)
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return fmt.Errorf("public base URL %q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+// HasBaseURL reports whether the wizard was given its public base URL.
+func (w *Wizard) HasBaseURL() bool { return w.base != "" }
+
+// WithBaseURL returns a wizard that builds WEBHOOK_URL under base; it shares
+// everything else with w.
+func (w *Wizard) WithBaseURL(base string) (*Wizard, error) {
+	if err := checkBaseURL(base); err != nil {
+		return nil, err
+	}
+	c := *w
+	c.base = strings.TrimRight(base, "/")
+	return &c, nil
+}
 
 // WebhookURL returns the URL Stream sends this profile's events to.
 func (w *Wizard) WebhookURL(p *profile.Profile) string { return WebhookURL(w.base, p.WebhookKey) }

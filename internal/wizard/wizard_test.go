@@ -533,6 +533,30 @@ func TestNewRequiresDependencies(t *testing.T) {
 	}
 }
 
+func TestWebhookURLFromPerRequestBase(t *testing.T) {
+	w, err := New(Options{Stream: &fakeStream{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.HasBaseURL() {
+		t.Fatal("a wizard without PublicBaseURL claims a base URL")
+	}
+	if _, err := w.WithBaseURL("not a url"); err == nil {
+		t.Error("WithBaseURL accepted a relative URL")
+	}
+	wb, err := w.WithBaseURL("https://abc.execute-api.eu-west-2.amazonaws.com/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &profile.Profile{WebhookKey: "k1"}
+	if got, want := wb.WebhookURL(p), "https://abc.execute-api.eu-west-2.amazonaws.com/stream/webhook/k1"; got != want {
+		t.Errorf("WebhookURL = %q, want %q", got, want)
+	}
+	if w.HasBaseURL() {
+		t.Error("WithBaseURL changed the original wizard")
+	}
+}
+
 func TestForget(t *testing.T) {
 	w := newWizard(t, &fakeStream{})
 	p := walk(t, w)
