@@ -3,10 +3,12 @@ package linnworks_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworks/internal/specrate"
+	"linnstream/internal/linnworkssandbox"
 )
 
 // specDir is the official Swagger 2 files beside the repository (../shared in CI).
@@ -45,5 +47,29 @@ func TestRateLimitTableMatchesSpec(t *testing.T) {
 		if got := linnworks.RateLimit(path); got != want {
 			t.Errorf("RateLimit(%s) = %d, want %d", path, got, want)
 		}
+	}
+}
+
+// TestRateLimitTableMatchesSandbox checks the table against the limits the sandbox reads from
+// its embedded copy of the specification, so client and sandbox throttle alike.
+func TestRateLimitTableMatchesSandbox(t *testing.T) {
+	sandbox, err := linnworkssandbox.RateLimits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for key, want := range sandbox {
+		method, path, _ := strings.Cut(key, " ")
+		path, ok := strings.CutPrefix(path, "/api/")
+		if !ok {
+			continue // v2 operations state no limits
+		}
+		n++
+		if got := linnworks.RateLimit(path); got != want {
+			t.Errorf("%s %s: client %d, sandbox %d", method, path, got, want)
+		}
+	}
+	if n != len(linnworks.RateLimits) {
+		t.Errorf("sandbox knows %d v1 limits, client %d", n, len(linnworks.RateLimits))
 	}
 }
