@@ -124,10 +124,12 @@ type ItemDetail struct {
 
 // Status is the answer of GET /orders/status/{id}.
 type Status struct {
-	OrderStatus string    `json:"orderStatus"`
-	TrackingURL string    `json:"trackingURL"`
-	TrackingID  string    `json:"trackingId"`
-	Warnings    []Message `json:"-"`
+	OrderNo       string    `json:"orderNo,omitempty"`
+	ConsignmentNo string    `json:"consignmentNo,omitempty"`
+	OrderStatus   string    `json:"orderStatus"`
+	TrackingURL   string    `json:"trackingURL"`
+	TrackingID    string    `json:"trackingId"`
+	Warnings      []Message `json:"-"`
 }
 
 // Depot is a Stream depot with the delivery methods (vehicle fleets) that

@@ -18,8 +18,9 @@ var ErrNotFound = errors.New("stream: not found")
 var ErrOutcomeUnknown = errors.New("stream: outcome unknown")
 
 // ErrConfiguration is matched (errors.Is) by errors that an operator fixes in
-// the profile rather than by retrying: bad credentials (*AuthError), a reply
-// that is not Stream's JSON or a redirect (*NotJSONError).
+// the profile rather than by retrying: bad credentials or a refused party
+// (*AuthError), a reply that is not Stream's JSON or a redirect
+// (*NotJSONError), a base URL without a token endpoint (*StatusError).
 var ErrConfiguration = errors.New("stream: configuration error")
 
 // Message is one item of Stream's "errors" array. Stream and its clients
@@ -257,6 +258,9 @@ type StatusError struct {
 	URL      string
 	Status   int
 	Messages []Message
+	// Config is set when the status points at the profile's settings (the
+	// token endpoint is missing: a wrong base URL).
+	Config bool
 }
 
 func (e *StatusError) Error() string {
@@ -264,8 +268,14 @@ func (e *StatusError) Error() string {
 	if text := joinMessages(e.Messages); text != "" {
 		s += ": " + text
 	}
+	if e.Config {
+		s += "; check the Stream base URL"
+	}
 	return s
 }
+
+// Is makes a StatusError with Config set match ErrConfiguration.
+func (e *StatusError) Is(target error) bool { return e.Config && target == ErrConfiguration }
 
 // NotFoundError is Stream saying the addressed order or resource does not
 // exist. It matches ErrNotFound.

@@ -43,7 +43,7 @@ func (c *Client) CreateOrder(ctx context.Context, o *Order) (*CreateResult, erro
 		// Stream said valid but gave no consignment: whether the order exists
 		// is for a read to tell.
 		return nil, &OutcomeUnknownError{Op: op, OrderNo: o.Header.OrderNo,
-			Err: errors.New("Stream answered valid without a consignmentNo")}
+			Err: errors.New("the answer was valid but had no consignmentNo")}
 	}
 	res := &CreateResult{
 		ConsignmentNo:   string(out.ConsignmentNo),

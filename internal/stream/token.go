@@ -136,7 +136,7 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Duration, error) 
 			ContentType: res.header.Get("Content-Type"), Title: htmlTitle(res.body)}
 	}
 	if res.status == http.StatusNotFound {
-		return "", 0, &StatusError{Op: req.op, URL: res.url, Status: res.status, Messages: h.messages}
+		return "", 0, &StatusError{Op: req.op, URL: res.url, Status: res.status, Messages: h.messages, Config: true}
 	}
 	if res.status >= 400 || reply.AccessToken == "" {
 		ae := &AuthError{ClientID: c.acct.ClientID, Status: res.status, Type: reply.Type, Title: reply.Title, Detail: reply.Detail}

@@ -57,6 +57,9 @@ type response struct {
 
 var redacted = []byte("[redacted]")
 
+// minScrubLen is the shortest secret or token scrubbed from replies.
+const minScrubLen = 6
+
 // send makes one HTTP exchange inside a rate-limit slot.
 func (c *Client) send(ctx context.Context, req request, token string) (*response, error) {
 	release, err := c.account.limiter.acquire(ctx, req.op)
@@ -104,10 +107,11 @@ func (c *Client) send(ctx context.Context, req request, token string) (*response
 // scrub removes the secret and the bearer token from a reply, should Stream
 // ever echo them, so that no error built from it carries them.
 func (c *Client) scrub(data []byte, token string) []byte {
-	if bytes.Contains(data, []byte(c.acct.ClientSecret)) {
+	// A very short secret would match ordinary text; real ones are long.
+	if len(c.acct.ClientSecret) >= minScrubLen && bytes.Contains(data, []byte(c.acct.ClientSecret)) {
 		data = bytes.ReplaceAll(data, []byte(c.acct.ClientSecret), redacted)
 	}
-	if token != "" && bytes.Contains(data, []byte(token)) {
+	if len(token) >= minScrubLen && bytes.Contains(data, []byte(token)) {
 		data = bytes.ReplaceAll(data, []byte(token), redacted)
 	}
 	return data
@@ -123,7 +127,8 @@ func (e *scrubbedError) Unwrap() error { return e.cause }
 
 func (c *Client) scrubErr(err error, token string) error {
 	msg := err.Error()
-	if strings.Contains(msg, c.acct.ClientSecret) || (token != "" && strings.Contains(msg, token)) {
+	if (len(c.acct.ClientSecret) >= minScrubLen && strings.Contains(msg, c.acct.ClientSecret)) ||
+		(len(token) >= minScrubLen && strings.Contains(msg, token)) {
 		return &scrubbedError{msg: string(c.scrub([]byte(msg), token)), cause: errors.Unwrap(err)}
 	}
 	return err
@@ -253,7 +258,7 @@ func (c *Client) do(ctx context.Context, req request, out any) ([]Message, error
 			c.log.LogAttrs(ctx, slog.LevelInfo, "stream token refused; refreshing", slog.String("op", req.op))
 			continue
 		}
-		return c.interpret(req, res, out)
+		return c.interpret(ctx, req, res, out)
 	}
 }
 
@@ -301,7 +306,7 @@ func isJSONType(ct string) bool {
 }
 
 // interpret turns an answer into the payload or a typed error.
-func (c *Client) interpret(req request, res *response, out any) ([]Message, error) {
+func (c *Client) interpret(ctx context.Context, req request, res *response, out any) ([]Message, error) {
 	if res.status >= 300 && res.status < 400 {
 		return nil, &NotJSONError{Op: req.op, URL: res.url, Status: res.status,
 			ContentType: res.header.Get("Content-Type"), Location: res.header.Get("Location")}
@@ -334,7 +339,7 @@ func (c *Client) interpret(req request, res *response, out any) ([]Message, erro
 		return nil, &StatusError{Op: req.op, URL: res.url, Status: res.status, Messages: h.messages}
 	}
 	if warnings != nil {
-		c.log.LogAttrs(context.Background(), slog.LevelInfo, "stream warnings",
+		c.log.LogAttrs(ctx, slog.LevelInfo, "stream warnings",
 			slog.String("op", req.op), slog.String("warnings", joinMessages(warnings)))
 	}
 	if out != nil {
