@@ -641,3 +641,32 @@ func TestTimeAcceptsLinnworksFormats(t *testing.T) {
 		t.Error("accepted a non-date")
 	}
 }
+
+// TestRateLimitWaitsWithTheRealClock exercises the default sleep with a scaled-down window:
+// the call past the limit waits and then goes through; a cancelled wait is retry later.
+func TestRateLimitWaitsWithTheRealClock(t *testing.T) {
+	f := newFake(t)
+	c := newClient(t, f, linnworks.WithRateWindow(30*time.Millisecond))
+	ctx := context.Background()
+	limit := linnworks.RateLimit("PostalServices/GetPostalServices")
+	for i := range limit + 1 {
+		if _, err := c.PostalServices(ctx, install); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if got := f.apiHits.Load(); got != int32(limit+1) {
+		t.Fatalf("%d requests, want %d", got, limit+1)
+	}
+	// Use up the next window, then cancel while waiting.
+	for range limit - 1 {
+		if _, err := c.PostalServices(ctx, install); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := c.PostalServices(cancelled, install)
+	if !linnworks.IsRetryable(err) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled wait: %v", err)
+	}
+}
