@@ -46,6 +46,8 @@ func apiHandlers() map[string]handler {
 		"POST /api/ShippingService/CancelOrderShippingLabel": cancelOrderShippingLabel,
 		"GET /api/Locations/GetLocation":                     getLocation,
 
+		"GET /orders": v2GetOrders,
+
 		"POST /api/ProcessedOrders/SearchProcessedOrders": searchProcessedOrders,
 		"GET /api/ProcessedOrders/GetProcessedOrderNotes": getProcessedOrderNotes,
 		"POST /api/ProcessedOrders/AddOrderNote":          addProcessedOrderNote,

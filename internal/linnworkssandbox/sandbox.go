@@ -1,13 +1,33 @@
 // Package linnworkssandbox is an in-process imitation of the Linnworks public API for tests and
-// for `make run`. It checks every request against the official OpenAPI files, keeps open orders
-// and what clients write to them (identifiers, notes, shipping info, extended properties,
-// processing), enforces the per-endpoint rate limits the spec states, and has an admin API
-// (under /admin/) that lets tests seed orders, read state, read the request journal and inject
-// faults.
+// for `make run`. It checks every request against the official OpenAPI files (embedded from
+// LinnSystems/PublicApiSpecs), keeps an account's open orders and what clients write to them
+// (identifiers, notes, shipping info, extended properties, processing), enforces the
+// per-endpoint rate limits the spec states, and has an admin API that is not part of Linnworks.
 //
-// Paths are relative to the mount point: the API is at /api/<Controller>/<Method> (v1) and
-// /v2/... (v2), the admin API at /admin/. Mount it with
-// http.StripPrefix("/sandbox/linnworks", sb) or serve it directly with httptest.NewServer(sb).
+// Paths are relative to the mount point: AuthorizeByApplication at
+// /api/Auth/AuthorizeByApplication (it answers the mount's absolute URL as Server), the v1 API
+// at /api/<Controller>/<Method>, the v2 API at /v2/orders…, the admin API at /admin/. Mount it
+// with http.StripPrefix("/sandbox/linnworks", sb) or serve it with httptest.NewServer(sb).
+//
+// Every API request goes through the steps the real API applies: route (404, 405), session
+// (401; the raw session token in Authorization), rate limit (429 with Retry-After), validation
+// against the spec (400 {"Code","Message"}; v2 answers RFC 7807 problem details), then the
+// operation. Beyond the spec's own checks, property and query names the spec does not define
+// are refused: the real API would silently ignore a misspelt name. Operations of the spec the
+// sandbox does not simulate answer 501, as do filters on fields it does not evaluate.
+//
+// Admin API:
+//
+//	GET    /admin/orders             every order, open and processed (AdminOrder)
+//	GET    /admin/orders/{id}        one order by pkOrderId or NumOrderId
+//	POST   /admin/orders             add orders: one OrderDetails object or an array
+//	GET    /admin/requests           the journal of API requests (JournalEntry)
+//	DELETE /admin/requests           clear the journal
+//	POST   /admin/faults             {"mode":"latency"|"error"|"429","count":N,"latencyMs":M}
+//	DELETE /admin/faults             drop pending faults
+//	POST   /admin/tokens             {"token":…} install a token
+//	POST   /admin/tokens/revoke      {"token":…} revoke a token and end its sessions
+//	POST   /admin/sessions/expire    end every session
 package linnworkssandbox
 
 import (
@@ -65,6 +85,7 @@ type Sandbox struct {
 	tokens     map[string]bool
 	rates      map[string][]time.Time
 	faults     []Fault
+	searches   map[string]searchPage // v2 NextSearchToken → the rest of the result set
 	journal    []JournalEntry
 	journalSeq int
 }
@@ -92,6 +113,7 @@ func New(opts Options) (*Sandbox, error) {
 		sessions:   map[string]*session{},
 		tokens:     map[string]bool{},
 		rates:      map[string][]time.Time{},
+		searches:   map[string]searchPage{},
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -203,7 +203,10 @@ func (s *spec) validate(ctx context.Context, rt *route, req *http.Request, body 
 		Route:      rt.r,
 		Options:    s.opts,
 	}
-	return openapi3filter.ValidateRequest(ctx, in)
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		return err
+	}
+	return checkNames(rt, req.URL.Query(), body)
 }
 
 // validateResponse checks a response against the operation's response schemas.

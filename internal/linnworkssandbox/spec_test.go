@@ -83,6 +83,12 @@ func TestValidateRequest(t *testing.T) {
 		{"form body", "POST", "/api/Orders/GetOpenOrders", http.Header{"Authorization": {"x"}, "Content-Type": {"application/x-www-form-urlencoded"}}, "entriesPerPage=1", "Content-Type"},
 		{"unknown path", "POST", "/api/Orders/Nope", auth, "{}", "no operation"},
 		{"wrong method", "GET", "/api/Orders/GetOpenOrders", auth, "", "method"},
+		{"misspelt property", "POST", "/api/Orders/GetOpenOrders", auth, `{"entriesPerPage":10,"pagenumber":1}`, `"pagenumber"`},
+		{"wrong case of a wrapper name", "POST", "/api/Orders/SetOrderShippingInfo", auth, `{"OrderId":"11111111-1111-1111-1111-111111111111","info":{}}`, `"OrderId"`},
+		{"unknown nested property", "POST", "/api/Orders/SetOrderShippingInfo", auth, `{"orderId":"11111111-1111-1111-1111-111111111111","info":{"Tracking":"x"}}`, `"Tracking" at "/info/"`},
+		{"unknown property in an array item", "POST", "/api/Orders/SetOrderNotes", auth, `{"orderId":"11111111-1111-1111-1111-111111111111","orderNotes":[{"Text":"x"}]}`, `"Text"`},
+		{"unknown query parameter", "GET", "/api/Orders/GetOrderById?orderId=11111111-1111-1111-1111-111111111111", auth, "", `"orderId"`},
+		{"map values are free", "POST", "/api/Orders/SetOrderGeneralInfo", auth, `{"orderId":"11111111-1111-1111-1111-111111111111","info":{"Status":1}}`, ""},
 		{"auth needs no header", "POST", "/api/Auth/AuthorizeByApplication", http.Header{"Content-Type": {"application/json"}}, `{"Token":"11111111-1111-1111-1111-111111111111"}`, ""},
 	}
 	for _, tc := range tests {
@@ -122,6 +128,7 @@ func TestSandboxRejectsWhatTheSpecRejects(t *testing.T) {
 		{"unknown path", "POST", "/api/Orders/DoesNotExist", "application/json", `{}`, 404, "No HTTP resource"},
 		{"path case differs", "POST", "/api/orders/getopenorders", "application/json", `{}`, 404, "No HTTP resource"},
 		{"wrong method", "GET", "/api/Orders/GetOpenOrders", "", "", 405, "does not support http method 'GET'"},
+		{"property the spec does not define", "POST", "/api/OpenOrders/AssignOrderIdentifier", "application/json", `{"OrderIds":[],"Tag":"X","Identifier":"X"}`, 400, `"Identifier"`},
 		{"operation not simulated", "POST", "/api/Orders/ProcessOrder_RequiredBatchScans", "application/json", `{}`, 501, "does not simulate"},
 	}
 	for _, tc := range tests {
