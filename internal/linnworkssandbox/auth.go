@@ -16,9 +16,6 @@ func unauthorized() *apiError {
 	return &apiError{Status: http.StatusUnauthorized, Code: "Unauthorized", Message: "Authorization has been denied for this request."}
 }
 
-// token is the session token value the session is stored under.
-func (ss *session) token() string { return ss.key }
-
 // authenticate resolves the Authorization header (the raw session token, hyphens optional) to a
 // live session and marks it used. Callers hold s.mu.
 func (s *Sandbox) authenticate(header string, now time.Time) (*session, error) {
@@ -30,7 +27,7 @@ func (s *Sandbox) authenticate(header string, now time.Time) (*session, error) {
 	if !ok {
 		return nil, unauthorized()
 	}
-	if now.Sub(sess.lastUsed) > s.sessionTTL || !s.tokens[sess.installToken] {
+	if now.Sub(sess.lastUsed) > s.sessionTTL {
 		delete(s.sessions, key)
 		return nil, unauthorized()
 	}

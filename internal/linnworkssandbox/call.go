@@ -46,6 +46,3 @@ func (c *call) openOrderParam(name, value string) (*order, error) {
 
 // touch marks an order changed.
 func (c *call) touch(o *order) { o.lastUpdated = c.now }
-
-// userName is who the notes a session writes are created by.
-func (c *call) userName() string { return sandboxUserName }

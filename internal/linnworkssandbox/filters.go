@@ -54,7 +54,8 @@ func unsupportedField(kind, code string) *apiError {
 		Message: fmt.Sprintf("The sandbox does not evaluate %s on field %s.", kind, code)}
 }
 
-// textValue is the text a FieldCode names on an order.
+// textValues are the texts a FieldCode names on an order; ok is false for a code the sandbox
+// does not evaluate.
 func (st *store) textValues(o *order, code string) ([]string, bool) {
 	d := &o.d
 	g := &d.GeneralInfo
@@ -318,7 +319,7 @@ func (st *store) query(q openOrderQuery, now time.Time) ([]*order, error) {
 			continue
 		}
 		if q.exactMatch && q.search != "" {
-			if len(st.findByReferenceIn([]*order{o}, q.search)) == 0 {
+			if !matchesReference(o, q.search) {
 				continue
 			}
 		} else if !matchesSearch(o, q.search) {
@@ -341,16 +342,11 @@ func (st *store) query(q openOrderQuery, now time.Time) ([]*order, error) {
 	return out, nil
 }
 
-func (st *store) findByReferenceIn(orders []*order, ref string) []*order {
-	var out []*order
-	for _, o := range orders {
-		g := o.d.GeneralInfo
-		if strconv.Itoa(o.d.NumOrderId) == ref || strings.EqualFold(g.ReferenceNum, ref) ||
-			strings.EqualFold(g.ExternalReferenceNum, ref) || strings.EqualFold(g.SecondaryReference, ref) {
-			out = append(out, o)
-		}
-	}
-	return out
+// matchesReference reports whether ref is the order's number or one of its references.
+func matchesReference(o *order, ref string) bool {
+	g := &o.d.GeneralInfo
+	return strconv.Itoa(o.d.NumOrderId) == ref || strings.EqualFold(g.ReferenceNum, ref) ||
+		strings.EqualFold(g.ExternalReferenceNum, ref) || strings.EqualFold(g.SecondaryReference, ref)
 }
 
 // sortOrders orders by the sort fields in their Order, then by NumOrderId.

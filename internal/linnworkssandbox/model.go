@@ -216,24 +216,25 @@ type OrderNote struct {
 	NoteTypeId  int       `json:"NoteTypeId,omitempty"`
 }
 
-// PostalService is a postal (shipping) service configured in the account.
-type PostalService struct {
-	ID                     string `json:"pkPostalServiceId"`
-	Name                   string `json:"PostalServiceName"`
-	Tag                    string `json:"PostalServiceTag"`
-	Code                   string `json:"PostalServiceCode"`
-	Vendor                 string `json:"Vendor"`
-	Country                string `json:"ServiceCountry"`
-	TrackingNumberRequired bool   `json:"TrackingNumberRequired"`
-	WeightRequired         bool   `json:"WeightRequired"`
+// postalService is a postal (shipping) service configured in the account; the API renders it
+// in the shapes of GetPostalServices and GetShippingMethods.
+type postalService struct {
+	ID                     string
+	Name                   string
+	Tag                    string
+	Code                   string
+	Vendor                 string
+	Country                string
+	TrackingNumberRequired bool
+	WeightRequired         bool
 	// IntegratedServiceId links the service to a shipping integration's service, empty if none.
-	IntegratedServiceId string `json:"IntegratedServiceId,omitempty"`
+	IntegratedServiceId string
 	// AccountId is the shipping integration account that provides the service, empty if none.
-	AccountId string `json:"-"`
+	AccountId string
 }
 
-// Location is a stock (fulfilment) location.
-type Location struct {
+// location is a stock (fulfilment) location.
+type location struct {
 	StockLocationId     string `json:"StockLocationId"`
 	LocationName        string `json:"LocationName"`
 	Address1            string `json:"Address1"`

@@ -69,9 +69,6 @@ func setOrderNotes(c *call) (any, error) {
 	return noContent{}, nil
 }
 
-// orderNoteDto is the spec's OrderNoteDto.
-type orderNoteDto = OrderNote
-
 // addOrdersNote is Orders/AddOrdersNote: appends one note to each order.
 func addOrdersNote(c *call) (any, error) {
 	var req struct {
@@ -95,8 +92,8 @@ func addOrdersNote(c *call) (any, error) {
 		targets = append(targets, o)
 	}
 	out := struct {
-		OrderNotes []orderNoteDto `json:"OrderNotes"`
-	}{OrderNotes: []orderNoteDto{}}
+		OrderNotes []OrderNote `json:"OrderNotes"` // the spec's OrderNoteDto has OrderNote's fields
+	}{OrderNotes: []OrderNote{}}
 	for _, o := range targets {
 		n := c.newNote(o, req.NoteText, req.IsInternal)
 		if req.IsProcessingNote {
@@ -111,5 +108,5 @@ func addOrdersNote(c *call) (any, error) {
 
 func (c *call) newNote(o *order, text string, internal bool) OrderNote {
 	return OrderNote{OrderNoteId: newGUID(), OrderId: o.d.OrderId, NoteDate: c.now.UTC().Truncate(time.Millisecond),
-		Internal: internal, Note: text, CreatedBy: c.userName(), NoteTypeId: 1}
+		Internal: internal, Note: text, CreatedBy: sandboxUserName, NoteTypeId: 1}
 }

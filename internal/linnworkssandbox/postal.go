@@ -1,9 +1,6 @@
 package linnworkssandbox
 
-import (
-	"net/http"
-	"strings"
-)
+import "strings"
 
 // postalServiceView is the spec's PostalService_WithChannelAndShippingLinks.
 type postalServiceView struct {
@@ -159,5 +156,5 @@ func getLocation(c *call) (any, error) {
 			return l, nil
 		}
 	}
-	return nil, &apiError{Status: http.StatusBadRequest, Code: "BadRequest", Message: "Location " + id + " not found."}
+	return nil, badRequest("Location %s not found.", id)
 }

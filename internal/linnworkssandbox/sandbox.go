@@ -38,11 +38,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 )
+
+// zeroGUID is the empty GUID, which .NET clients send for "none".
+const zeroGUID = "00000000-0000-0000-0000-000000000000"
 
 // DefaultInstallToken is the install token the sandbox accepts when Options.InstallTokens is nil,
 // with any application id and secret.
@@ -265,7 +270,7 @@ func (s *Sandbox) dispatch(r *http.Request, body []byte) (any, error) {
 			return nil, err
 		}
 		c.sess = sess
-		rateKey = "session " + sess.token()
+		rateKey = "session " + sess.key
 	}
 	if limit := s.spec.limit(rt); limit > 0 {
 		if err := s.allow(rateKey+" "+rt.r.Method+" "+rt.r.Path, limit, now); err != nil {
@@ -298,27 +303,21 @@ func requestBase(r *http.Request) string {
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"
 	}
+	// RequestURI is the path as the client sent it; r.URL.Path is what is left after
+	// http.StripPrefix. The difference is the mount point.
 	prefix := ""
-	if r.RequestURI != "" {
-		uri := r.RequestURI
-		if i := strings.IndexByte(uri, '?'); i >= 0 {
-			uri = uri[:i]
-		}
-		full := uri
-		stripped := r.URL.EscapedPath()
-		if strings.HasSuffix(full, stripped) {
-			prefix = strings.TrimSuffix(full, stripped)
-		}
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		prefix = strings.TrimSuffix(u.EscapedPath(), r.URL.EscapedPath())
 	}
 	return scheme + "://" + r.Host + prefix
 }
 
+// clientHost is the address calls without a session are rate-limited by.
 func clientHost(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
 	}
-	return host
+	return r.RemoteAddr
 }
 
 // newGUID returns a random (version 4) GUID.

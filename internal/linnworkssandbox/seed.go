@@ -11,7 +11,7 @@ const StreamVendor = "STREAM"
 
 // Fixed identifiers of the seeded account, so demos and tests can name them.
 const (
-	defaultLocationID = "00000000-0000-0000-0000-000000000000"
+	defaultLocationID = zeroGUID
 	// LeedsLocationID is the seeded "Leeds Warehouse" location.
 	LeedsLocationID = "3f6f3c2a-5b1e-4c7d-9a0e-1d2c3b4a5e01"
 	// ManchesterLocationID is the seeded "Manchester 3PL" fulfilment centre.
@@ -40,12 +40,12 @@ func systemIdentifiers() []Identifier {
 	}
 }
 
-func defaultPostalServices() []PostalService {
-	stream := func(id, name, code string) PostalService {
-		return PostalService{ID: id, Name: name, Tag: code, Code: code, Vendor: StreamVendor, Country: "GB",
+func defaultPostalServices() []postalService {
+	stream := func(id, name, code string) postalService {
+		return postalService{ID: id, Name: name, Tag: code, Code: code, Vendor: StreamVendor, Country: "GB",
 			TrackingNumberRequired: true, WeightRequired: false, IntegratedServiceId: id, AccountId: streamAccountID}
 	}
-	return []PostalService{
+	return []postalService{
 		stream(CourierServiceID, "Courier (Justin Depot)", "JUSTIN-COURIER"),
 		stream(CollectionServiceID, "Collection (Justin Depot)", "JUSTIN-COLLECTION"),
 		stream(RishviVehiclesServiceID, "Rishvi Vehicles (Rishvi)", "RISHVI-VEHICLES"),
@@ -54,8 +54,8 @@ func defaultPostalServices() []PostalService {
 	}
 }
 
-func defaultLocations() []Location {
-	return []Location{
+func defaultLocations() []location {
+	return []location{
 		{StockLocationId: defaultLocationID, LocationName: "Default", Address1: "1 Market Street", City: "London", ZipCode: "EC1A 1BB", Country: "United Kingdom", StockLocationIntId: 1},
 		{StockLocationId: LeedsLocationID, LocationName: "Leeds Warehouse", Address1: "Unit 4, Aire Valley Park", City: "Leeds", ZipCode: "LS9 0PS", Country: "United Kingdom", StockLocationIntId: 2},
 		{StockLocationId: ManchesterLocationID, LocationName: "Manchester 3PL", Address1: "Trafford Park Road", City: "Manchester", ZipCode: "M17 1PG", Country: "United Kingdom", IsFulfillmentCenter: true, StockLocationIntId: 3},

@@ -43,7 +43,7 @@ func setOrderShippingInfo(c *call) (any, error) {
 		PackageCategoryId: o.d.ShippingInfo.PackageCategoryId, PackageCategory: o.d.ShippingInfo.PackageCategory,
 		PackageTypeId: o.d.ShippingInfo.PackageTypeId, PackageType: o.d.ShippingInfo.PackageType,
 	}
-	if in.PostalServiceId != "" && in.PostalServiceId != defaultLocationID {
+	if in.PostalServiceId != "" && in.PostalServiceId != zeroGUID {
 		ps, ok := c.s.st.postalByID(in.PostalServiceId)
 		if !ok {
 			return nil, badRequest("Postal service %s not found.", in.PostalServiceId)

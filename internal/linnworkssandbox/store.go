@@ -16,8 +16,8 @@ type store struct {
 	nextNum     int
 	identifiers []Identifier
 	nextIdentID int
-	postal      []PostalService
-	locations   []Location
+	postal      []postalService
+	locations   []location
 }
 
 // order is one order: the spec's OrderDetails plus the tags assigned to it. Identifier
@@ -252,31 +252,37 @@ func (st *store) identifier(tag string) (Identifier, bool) {
 	return Identifier{}, false
 }
 
-func (st *store) postalByID(id string) (PostalService, bool) {
+func (st *store) postalByID(id string) (postalService, bool) {
 	key, ok := normGUID(id)
 	if !ok {
-		return PostalService{}, false
+		return postalService{}, false
 	}
 	for _, ps := range st.postal {
 		if ps.ID == key {
 			return ps, true
 		}
 	}
-	return PostalService{}, false
+	return postalService{}, false
 }
 
-func (st *store) postalByName(name string) (PostalService, bool) {
+func (st *store) postalByName(name string) (postalService, bool) {
 	for _, ps := range st.postal {
 		if strings.EqualFold(ps.Name, name) {
 			return ps, true
 		}
 	}
-	return PostalService{}, false
+	return postalService{}, false
 }
 
 // findByReference finds open or processed orders whose number or references equal ref.
 func (st *store) findByReference(ref string) []*order {
-	return st.findByReferenceIn(st.sorted(), ref)
+	var out []*order
+	for _, o := range st.sorted() {
+		if matchesReference(o, ref) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // clone deep-copies a JSON-shaped value.

@@ -214,7 +214,7 @@ func TestPostalServicesAndIntegrations(t *testing.T) {
 	if len(integrations) != 1 || integrations[0]["Vendor"] != StreamVendor {
 		t.Errorf("integrations: %+v", integrations)
 	}
-	var loc Location
+	var loc location
 	e.ok(token, "GET", "/api/Locations/GetLocation?pkStockLocationId="+ManchesterLocationID, nil, 200).decode(t, &loc)
 	if loc.LocationName != "Manchester 3PL" || !loc.IsFulfillmentCenter {
 		t.Errorf("location: %+v", loc)
