@@ -1,0 +1,7 @@
+// Command addnewuser is the AddNewUser Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("AddNewUserFunction") }

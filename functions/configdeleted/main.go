@@ -1,0 +1,7 @@
+// Command configdeleted is the ConfigDeleted Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("ConfigDeletedFunction") }

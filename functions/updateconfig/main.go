@@ -1,0 +1,7 @@
+// Command updateconfig is the UpdateConfig Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("UpdateConfigFunction") }

@@ -1,0 +1,7 @@
+// Command userconfig is the UserConfig Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("UserConfigFunction") }

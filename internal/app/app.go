@@ -1,0 +1,108 @@
+// Package app assembles linnstream's handlers from their dependencies. The
+// Lambda functions (through awsenv) and the local runtime (through localenv)
+// fill the same Deps with different adapters, so both serve the very same
+// handlers and domain code.
+package app
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"linnstream/internal/profile"
+	"linnstream/internal/shipping"
+	"linnstream/internal/stack"
+	"linnstream/internal/stream"
+	"linnstream/internal/wizard"
+)
+
+// Deps are the adapters the handlers run on. Build them once per process.
+type Deps struct {
+	Logger   *slog.Logger
+	Profiles profile.Store
+	// Stream hands out one client per Stream account.
+	Stream *stream.Pool
+	// StreamOptions configure the clients built to check credentials in the
+	// wizard (HTTP client, logger).
+	StreamOptions []stream.Option
+	// PublicBaseURL is where the deployment is reachable; empty means "the
+	// address each request came to".
+	PublicBaseURL string
+	// RequestID names a request in logs; nil uses the X-Request-Id header or
+	// a random id.
+	RequestID func(*http.Request) string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	once     sync.Once
+	handlers *shipping.Handlers
+	err      error
+}
+
+// Shipping returns the contract handlers, built on first use.
+func (d *Deps) Shipping() (*shipping.Handlers, error) {
+	d.once.Do(func() {
+		w, err := wizard.New(wizard.Options{
+			Stream:        wizard.StreamCredentials{Options: d.StreamOptions},
+			PublicBaseURL: d.PublicBaseURL,
+		})
+		if err != nil {
+			d.err = err
+			return
+		}
+		d.handlers, d.err = shipping.New(shipping.Config{
+			Store:     d.Profiles,
+			Wizard:    w,
+			Logger:    d.Logger,
+			Now:       d.Now,
+			RequestID: d.RequestID,
+		})
+	})
+	return d.handlers, d.err
+}
+
+// Handler returns the handler of the function with the SAM logical id.
+func (d *Deps) Handler(logicalID string) (http.Handler, error) {
+	h, err := d.Shipping()
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range stack.Endpoints {
+		if e.LogicalID != logicalID {
+			continue
+		}
+		switch e.Contract {
+		case "AddNewUser":
+			return h.AddNewUser(), nil
+		case "UserConfig":
+			return h.UserConfig(), nil
+		case "UpdateConfig":
+			return h.UpdateConfig(), nil
+		case "ConfigDeleted":
+			return h.ConfigDeleted(), nil
+		}
+		return nil, fmt.Errorf("function %s (%s) has no handler", logicalID, e.Contract)
+	}
+	return nil, fmt.Errorf("unknown function %q", logicalID)
+}
+
+// NewLogger returns the JSON logger every part logs with, at level (DEBUG,
+// INFO, WARN or ERROR; INFO when empty or unknown).
+func NewLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch strings.ToUpper(level) {
+	case "DEBUG":
+		l = slog.LevelDebug
+	case "WARN", "WARNING":
+		l = slog.LevelWarn
+	case "ERROR":
+		l = slog.LevelError
+	default:
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}

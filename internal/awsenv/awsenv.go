@@ -1,0 +1,92 @@
+// Package awsenv builds linnstream's dependencies from a Lambda function's
+// environment: DynamoDB tables, KMS envelope encryption and the Stream client
+// pool. Function main packages call Start; nothing else imports it.
+package awsenv
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"linnstream/internal/app"
+	"linnstream/internal/dynamo"
+	"linnstream/internal/secrets/kmssealer"
+	"linnstream/internal/stream"
+)
+
+// Environment variables the functions read besides the table and key names.
+const (
+	EnvLogLevel      = "LOG_LEVEL"
+	EnvPublicBaseURL = "PUBLIC_BASE_URL"
+)
+
+// Load builds the dependencies from the environment.
+func Load(ctx context.Context) (*app.Deps, error) {
+	logger := app.NewLogger(os.Stdout, os.Getenv(EnvLogLevel))
+	profilesTable := os.Getenv(dynamo.EnvProfilesTable)
+	keyID := os.Getenv(kmssealer.EnvKeyID)
+	if profilesTable == "" || keyID == "" {
+		return nil, fmt.Errorf("%s and %s must be set", dynamo.EnvProfilesTable, kmssealer.EnvKeyID)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	sealer, err := kmssealer.New(kms.NewFromConfig(cfg), keyID)
+	if err != nil {
+		return nil, err
+	}
+	streamOpts := []stream.Option{stream.WithLogger(logger)}
+	return &app.Deps{
+		Logger:        logger,
+		Profiles:      dynamo.NewProfiles(dynamodb.NewFromConfig(cfg), profilesTable, sealer),
+		Stream:        stream.NewPool(streamOpts...),
+		StreamOptions: streamOpts,
+		PublicBaseURL: os.Getenv(EnvPublicBaseURL),
+		RequestID:     RequestID,
+	}, nil
+}
+
+// RequestID is API Gateway's id of the request, so log lines match the
+// gateway's access log; outside API Gateway it is empty and the handlers
+// make one up.
+func RequestID(r *http.Request) string {
+	if rc, ok := core.GetAPIGatewayV2ContextFromContext(r.Context()); ok && rc.RequestID != "" {
+		return rc.RequestID
+	}
+	return r.Header.Get("X-Request-Id")
+}
+
+// Handler builds the dependencies and returns the Lambda handler of the
+// function with the SAM logical id.
+func Handler(ctx context.Context, logicalID string) (lambda.Handler, error) {
+	deps, err := Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, err := deps.Handler(logicalID)
+	if err != nil {
+		return nil, err
+	}
+	return lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext), nil
+}
+
+// Start runs the function with the SAM logical id; it never returns. A
+// function that cannot build its dependencies fails its init, which Lambda
+// reports, rather than answering requests half-configured.
+func Start(logicalID string) {
+	h, err := Handler(context.Background(), logicalID)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: init failed: %v\n", logicalID, err)
+		os.Exit(1)
+	}
+	lambda.StartHandler(h)
+}

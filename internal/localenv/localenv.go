@@ -1,0 +1,65 @@
+// Package localenv builds linnstream's dependencies for a developer machine:
+// the embedded on-disk store and a local secret key under one data
+// directory, in place of DynamoDB and KMS. The local runtime and the
+// in-process invoker use it; Lambda functions never link it.
+package localenv
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"linnstream/internal/app"
+	"linnstream/internal/embedded"
+	"linnstream/internal/secrets"
+	"linnstream/internal/stream"
+)
+
+// Env is the local dependencies and what must be closed after use.
+type Env struct {
+	Deps *app.Deps
+	DB   *embedded.DB
+}
+
+// Options adjust Open.
+type Options struct {
+	// PublicBaseURL is where the local server is reachable; empty means
+	// "the address each request came to".
+	PublicBaseURL string
+	// HTTPClient is used for calls to Stream; nil uses the client's default.
+	HTTPClient *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Open opens (creating on first use) the embedded store and the secret key
+// in dir.
+func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
+	key, err := secrets.NewLocalKey(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open local secret key: %w", err)
+	}
+	db, err := embedded.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	streamOpts := []stream.Option{stream.WithLogger(logger)}
+	if o.HTTPClient != nil {
+		streamOpts = append(streamOpts, stream.WithHTTPClient(o.HTTPClient))
+	}
+	return &Env{
+		DB: db,
+		Deps: &app.Deps{
+			Logger:        logger,
+			Profiles:      embedded.NewProfiles(db, key),
+			Stream:        stream.NewPool(streamOpts...),
+			StreamOptions: streamOpts,
+			PublicBaseURL: o.PublicBaseURL,
+			Now:           o.Now,
+		},
+	}, nil
+}
+
+// Close closes the store.
+func (e *Env) Close() error { return e.DB.Close() }

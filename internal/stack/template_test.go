@@ -1,0 +1,276 @@
+package stack
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// repoRoot is where template.yaml, the Makefile and functions/ live.
+const repoRoot = "../.."
+
+// needTool skips when a tool is missing on a developer machine, and fails
+// under CI, where every check must run.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required under CI: %v", name, err)
+		}
+		t.Skipf("%s not installed: %v", name, err)
+	}
+	return p
+}
+
+func TestTemplatePassesCfnLint(t *testing.T) {
+	lint := needTool(t, "cfn-lint")
+	out, err := exec.Command(lint, filepath.Join(repoRoot, "template.yaml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
+	}
+}
+
+// transformScript turns template.yaml into plain CloudFormation with the SAM
+// translator, offline: the code location is replaced by an S3 object as `sam
+// package` would, and managed policies are not looked up.
+const transformScript = `
+import json, sys
+from cfnlint.decode import cfn_yaml
+from samtranslator.translator.transform import transform
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+t = json.loads(json.dumps(cfn_yaml.load(sys.argv[1])))
+src = json.loads(json.dumps(t))
+t["Globals"]["Function"]["CodeUri"] = "s3://artifacts/linnstream.zip"
+out = transform(t, {}, NoManagedPolicies())
+json.dump({"source": src, "transformed": out}, sys.stdout)
+`
+
+type cfnTemplate struct {
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Metadata   map[string]any `json:"Metadata"`
+		Properties map[string]any `json:"Properties"`
+	} `json:"Resources"`
+	Outputs map[string]struct {
+		Value any `json:"Value"`
+	} `json:"Outputs"`
+	Globals map[string]map[string]any `json:"Globals"`
+}
+
+func transformed(t *testing.T) (source, out cfnTemplate) {
+	t.Helper()
+	py := needTool(t, "python3")
+	cmd := exec.Command(py, "-c", transformScript, filepath.Join(repoRoot, "template.yaml"))
+	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=eu-west-2")
+	raw, err := cmd.Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && strings.Contains(string(ee.Stderr), "No module named") {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("the SAM translator is required under CI: %s", ee.Stderr)
+			}
+			t.Skipf("SAM translator not installed: %s", ee.Stderr)
+		}
+		if ee, ok := err.(*exec.ExitError); ok {
+			t.Fatalf("SAM transform failed: %s", ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var both struct {
+		Source      cfnTemplate `json:"source"`
+		Transformed cfnTemplate `json:"transformed"`
+	}
+	if err := json.Unmarshal(raw, &both); err != nil {
+		t.Fatalf("decode transform output: %v", err)
+	}
+	return both.Source, both.Transformed
+}
+
+func TestTransformedTemplateInvariants(t *testing.T) {
+	src, out := transformed(t)
+
+	functions := map[string]bool{}
+	for id, r := range src.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		functions[id] = true
+		if r.Metadata["BuildMethod"] != "makefile" {
+			t.Errorf("%s: Metadata.BuildMethod = %v, want makefile", id, r.Metadata["BuildMethod"])
+		}
+	}
+	if len(functions) == 0 {
+		t.Fatal("the template has no functions")
+	}
+
+	for id := range functions {
+		r, ok := out.Resources[id]
+		if !ok || r.Type != "AWS::Lambda::Function" {
+			t.Errorf("%s did not become an AWS::Lambda::Function", id)
+			continue
+		}
+		p := r.Properties
+		if p["Runtime"] != "provided.al2023" {
+			t.Errorf("%s: Runtime = %v", id, p["Runtime"])
+		}
+		if a, _ := p["Architectures"].([]any); len(a) != 1 || a[0] != "arm64" {
+			t.Errorf("%s: Architectures = %v, want [arm64]", id, p["Architectures"])
+		}
+		if p["Handler"] != "bootstrap" {
+			t.Errorf("%s: Handler = %v", id, p["Handler"])
+		}
+		if to, _ := p["Timeout"].(float64); to <= 0 || to >= 30 {
+			t.Errorf("%s: Timeout = %v, want below API Gateway's 30 s", id, p["Timeout"])
+		}
+		if lc, _ := p["LoggingConfig"].(map[string]any); lc["LogFormat"] != "JSON" {
+			t.Errorf("%s: LoggingConfig = %v, want JSON logs", id, p["LoggingConfig"])
+		}
+	}
+
+	tables := map[string]bool{}
+	for id, r := range out.Resources {
+		if r.Type == "AWS::DynamoDB::Table" {
+			tables[id] = true
+			p := r.Properties
+			if pitr, _ := p["PointInTimeRecoverySpecification"].(map[string]any); pitr["PointInTimeRecoveryEnabled"] != true {
+				t.Errorf("table %s: point-in-time recovery is off", id)
+			}
+			if sse, _ := p["SSESpecification"].(map[string]any); sse["SSEEnabled"] != true {
+				t.Errorf("table %s: encryption at rest is off", id)
+			}
+			if ttl, _ := p["TimeToLiveSpecification"].(map[string]any); ttl["AttributeName"] != "expiresAt" || ttl["Enabled"] != true {
+				t.Errorf("table %s: TTL = %v, want expiresAt enabled", id, p["TimeToLiveSpecification"])
+			}
+			if p["BillingMode"] != "PAY_PER_REQUEST" {
+				t.Errorf("table %s: BillingMode = %v", id, p["BillingMode"])
+			}
+		}
+	}
+	for _, want := range []string{"ProfilesTable", "ShipmentsTable"} {
+		if !tables[want] {
+			t.Errorf("missing table %s", want)
+		}
+	}
+
+	// No policy grants a wildcard action, and nothing touching a table
+	// grants more than named DynamoDB actions.
+	for id, r := range out.Resources {
+		if r.Type != "AWS::IAM::Role" {
+			continue
+		}
+		policies, _ := r.Properties["Policies"].([]any)
+		for _, pol := range policies {
+			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st := s.(map[string]any)
+				for _, a := range asStrings(st["Action"]) {
+					if strings.Contains(a, "*") {
+						t.Errorf("role %s grants wildcard action %q", id, a)
+					}
+				}
+				res, _ := json.Marshal(st["Resource"])
+				if strings.Contains(string(res), `"*"`) {
+					t.Errorf("role %s grants %v on every resource", id, st["Action"])
+				}
+			}
+		}
+	}
+}
+
+func asStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func TestEveryEndpointIsRoutedAndPublished(t *testing.T) {
+	src, _ := transformed(t)
+	for _, e := range Endpoints {
+		r, ok := src.Resources[e.LogicalID]
+		if !ok {
+			t.Errorf("%s: no function %s in template.yaml", e.Contract, e.LogicalID)
+			continue
+		}
+		var routes []string
+		events, _ := r.Properties["Events"].(map[string]any)
+		for _, ev := range events {
+			ev := ev.(map[string]any)
+			if ev["Type"] != "HttpApi" {
+				continue
+			}
+			p := ev["Properties"].(map[string]any)
+			routes = append(routes, p["Method"].(string)+" "+p["Path"].(string))
+		}
+		for _, path := range e.Paths {
+			if !slices.Contains(routes, "POST "+path) {
+				t.Errorf("%s: template routes %v, missing POST %s", e.LogicalID, routes, path)
+			}
+		}
+		if len(routes) != len(e.Paths) {
+			t.Errorf("%s: template routes %v, stack lists %v", e.LogicalID, routes, e.Paths)
+		}
+		o, ok := src.Outputs[e.ManifestParam]
+		if !ok {
+			t.Errorf("no output %s", e.ManifestParam)
+			continue
+		}
+		sub, _ := o.Value.(map[string]any)["Fn::Sub"].(string)
+		if !strings.HasSuffix(sub, e.Paths[0]) {
+			t.Errorf("output %s = %q, want the URL of %s", e.ManifestParam, sub, e.Paths[0])
+		}
+	}
+}
+
+func TestEveryFunctionHasABuildTarget(t *testing.T) {
+	src, _ := transformed(t)
+	byID := map[string]Endpoint{}
+	for _, e := range Endpoints {
+		byID[e.LogicalID] = e
+	}
+	for id, r := range src.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		e, ok := byID[id]
+		if !ok {
+			t.Errorf("function %s is not in stack.Endpoints", id)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(repoRoot, e.Dir(), "main.go")); err != nil {
+			t.Errorf("%s: %v", id, err)
+		}
+		cmd := exec.Command("make", "-n", "-C", repoRoot, "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts-"+id)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("make -n build-%s: %v\n%s", id, err, out)
+			continue
+		}
+		want := regexp.MustCompile(`go build .*-o /tmp/artifacts-` + id + `/bootstrap .*\./` + regexp.QuoteMeta(e.Dir()))
+		if !want.Match(out) {
+			t.Errorf("make -n build-%s does not build ./%s into $(ARTIFACTS_DIR)/bootstrap:\n%s", id, e.Dir(), out)
+		}
+		if !strings.Contains(string(out), "GOARCH=arm64") || !strings.Contains(string(out), "lambda.norpc") {
+			t.Errorf("build-%s is not an arm64 lambda.norpc build:\n%s", id, out)
+		}
+	}
+}
