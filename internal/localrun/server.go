@@ -5,6 +5,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"linnstream/internal/linnworks/badge"
+	"linnstream/internal/linnworkssandbox"
+	"linnstream/internal/localenv"
+	"linnstream/internal/streamsandbox"
 )
 
 // Config is what the local runtime needs to start.
@@ -18,16 +23,48 @@ type Config struct {
 	BaseURL string
 }
 
+// Mount points of the sandboxes.
+const (
+	streamSandboxPrefix    = "/sandbox/stream"
+	linnworksSandboxPrefix = "/sandbox/linnworks"
+)
+
 // Server is the local runtime's HTTP handler with everything it owns.
 type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
+	env     *localenv.Env
 	closers []func() error
 }
 
-// New builds the local runtime.
+// New builds the local runtime: the contract endpoints on the embedded
+// store, and the Stream and Linnworks sandboxes beside them.
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, mux: http.NewServeMux()}
+	env, err := localenv.Open(cfg.DataDir, logger, localenv.Options{PublicBaseURL: cfg.BaseURL})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), env: env, closers: []func() error{env.Close}}
+	fail := func(err error) (*Server, error) {
+		s.Close()
+		return nil, err
+	}
+
+	handlers, err := env.Deps.Shipping()
+	if err != nil {
+		return fail(err)
+	}
+	s.mux.Handle("/linnworks/", handlers.Mux())
+	s.mux.Handle("GET /identifiers/", badge.Handler())
+
+	stream := streamsandbox.New(streamsandbox.Options{Logger: logger.With("component", "stream-sandbox")})
+	s.mux.Handle(streamSandboxPrefix+"/", http.StripPrefix(streamSandboxPrefix, stream))
+	lw, err := linnworkssandbox.New(linnworkssandbox.Options{Logger: logger.With("component", "linnworks-sandbox")})
+	if err != nil {
+		return fail(err)
+	}
+	s.mux.Handle(linnworksSandboxPrefix+"/", http.StripPrefix(linnworksSandboxPrefix, lw))
+
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
@@ -45,13 +82,26 @@ func (s *Server) Close() error {
 			first = err
 		}
 	}
+	s.closers = nil
 	return first
 }
 
-// Banner is what `make run` prints once the server is ready.
+// Banner is what `make run` prints once the server is ready: where
+// everything is and the sandbox credentials to type into the wizard.
 func (s *Server) Banner() string {
+	base := s.cfg.BaseURL
 	var b strings.Builder
-	fmt.Fprintf(&b, "linnstream is running at %s\n", s.cfg.BaseURL)
-	fmt.Fprintf(&b, "  health: %s/healthz\n", s.cfg.BaseURL)
+	fmt.Fprintf(&b, "linnstream is running at %s (data in %s)\n", base, s.cfg.DataDir)
+	fmt.Fprintf(&b, "  health:              %s/healthz\n", base)
+	fmt.Fprintf(&b, "  Linnworks endpoints: POST %s/linnworks/<ContractName>\n", base)
+	fmt.Fprintf(&b, "Stream sandbox (use these in the wizard's STREAM_CREDENTIALS stage):\n")
+	fmt.Fprintf(&b, "  STREAM_API_URL:       %s%s/api\n", base, streamSandboxPrefix)
+	fmt.Fprintf(&b, "  STREAM_CLIENT_ID:     %s\n", streamsandbox.DefaultClientID)
+	fmt.Fprintf(&b, "  STREAM_CLIENT_SECRET: %s\n", streamsandbox.DefaultClientSecret)
+	fmt.Fprintf(&b, "  admin:                %s%s/admin/orders\n", base, streamSandboxPrefix)
+	fmt.Fprintf(&b, "Linnworks sandbox:\n")
+	fmt.Fprintf(&b, "  auth:                 %s%s/api/Auth/AuthorizeByApplication\n", base, linnworksSandboxPrefix)
+	fmt.Fprintf(&b, "  LINNWORKS_API_TOKEN:  %s (with any application id and secret GUIDs)\n", linnworkssandbox.DefaultInstallToken)
+	fmt.Fprintf(&b, "  admin:                %s%s/admin/requests\n", base, linnworksSandboxPrefix)
 	return b.String()
 }

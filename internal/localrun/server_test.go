@@ -47,8 +47,8 @@ func startLocal(t *testing.T) (base string, banner *syncBuffer) {
 	})
 	for i := 0; i < 500; i++ {
 		if s := out.String(); strings.Contains(s, "running at ") {
-			line := strings.SplitN(strings.SplitN(s, "running at ", 2)[1], "\n", 2)[0]
-			return strings.TrimSpace(line), out
+			rest := strings.SplitN(s, "running at ", 2)[1]
+			return strings.Fields(rest)[0], out
 		}
 		select {
 		case err := <-done:

@@ -9,6 +9,12 @@ import (
 	"time"
 )
 
+// The account a Sandbox has when Options.Accounts is nil.
+const (
+	DefaultClientID     = "sandbox"
+	DefaultClientSecret = "sandbox-secret"
+)
+
 // Options configures a Sandbox. The zero value gives one account "sandbox" / "sandbox-secret",
 // 5-minute tokens and 200 requests per minute.
 type Options struct {
@@ -67,7 +73,7 @@ type Sandbox struct {
 // New returns a Sandbox configured by opts, with defaults filled in.
 func New(opts Options) *Sandbox {
 	s := &Sandbox{
-		accounts:   map[string]string{"sandbox": "sandbox-secret"},
+		accounts:   map[string]string{DefaultClientID: DefaultClientSecret},
 		parties:    map[string]map[string]bool{},
 		tokenTTL:   opts.TokenTTL,
 		rateLimit:  opts.RateLimit,
