@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"linnstream/internal/linnworks"
 	"linnstream/internal/profile"
 	"linnstream/internal/shipping"
 	"linnstream/internal/stack"
@@ -29,6 +30,9 @@ type Deps struct {
 	// StreamOptions configure the clients built to check credentials in the
 	// wizard (HTTP client, logger).
 	StreamOptions []stream.Option
+	// Linnworks is the Linnworks API client; when nil, the wizard checks the
+	// LINNWORKS_API_TOKEN's format only and installs nothing.
+	Linnworks *linnworks.Client
 	// PublicBaseURL is where the deployment is reachable; empty means "the
 	// address each request came to".
 	PublicBaseURL string
@@ -46,10 +50,14 @@ type Deps struct {
 // Shipping returns the contract handlers, built on first use.
 func (d *Deps) Shipping() (*shipping.Handlers, error) {
 	d.once.Do(func() {
-		w, err := wizard.New(wizard.Options{
+		opts := wizard.Options{
 			Stream:        wizard.StreamCredentials{Options: d.StreamOptions},
 			PublicBaseURL: d.PublicBaseURL,
-		})
+		}
+		if d.Linnworks != nil {
+			opts.Linnworks = wizard.LinnworksAccount{Client: d.Linnworks}
+		}
+		w, err := wizard.New(opts)
 		if err != nil {
 			d.err = err
 			return

@@ -18,6 +18,7 @@ import (
 
 	"linnstream/internal/app"
 	"linnstream/internal/dynamo"
+	"linnstream/internal/linnworks"
 	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/stream"
 )
@@ -26,6 +27,10 @@ import (
 const (
 	EnvLogLevel      = "LOG_LEVEL"
 	EnvPublicBaseURL = "PUBLIC_BASE_URL"
+	// The Linnworks application the stack was deployed for; without them the
+	// wizard cannot check Linnworks API tokens live.
+	EnvLinnworksAppID     = "LINNWORKS_APP_ID"
+	EnvLinnworksAppSecret = "LINNWORKS_APP_SECRET"
 )
 
 // Load builds the dependencies from the environment.
@@ -45,7 +50,16 @@ func Load(ctx context.Context) (*app.Deps, error) {
 		return nil, err
 	}
 	streamOpts := []stream.Option{stream.WithLogger(logger)}
+	var lw *linnworks.Client
+	if id := os.Getenv(EnvLinnworksAppID); id != "" {
+		lw, err = linnworks.New(linnworks.Config{ApplicationID: id, ApplicationSecret: os.Getenv(EnvLinnworksAppSecret)},
+			linnworks.WithLogger(logger))
+		if err != nil {
+			return nil, err
+		}
+	}
 	return &app.Deps{
+		Linnworks:     lw,
 		Logger:        logger,
 		Profiles:      dynamo.NewProfiles(dynamodb.NewFromConfig(cfg), profilesTable, sealer),
 		Stream:        stream.NewPool(streamOpts...),

@@ -12,6 +12,7 @@ import (
 
 	"linnstream/internal/app"
 	"linnstream/internal/embedded"
+	"linnstream/internal/linnworks"
 	"linnstream/internal/secrets"
 	"linnstream/internal/stream"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Linnworks is the Linnworks application to open API sessions with;
+	// a zero value leaves the wizard without a live token check.
+	Linnworks linnworks.Config
 }
 
 // Open opens (creating on first use) the embedded store and the secret key
@@ -48,9 +52,21 @@ func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
 	if o.HTTPClient != nil {
 		streamOpts = append(streamOpts, stream.WithHTTPClient(o.HTTPClient))
 	}
+	var lw *linnworks.Client
+	if o.Linnworks.ApplicationID != "" {
+		lwOpts := []linnworks.Option{linnworks.WithLogger(logger)}
+		if o.HTTPClient != nil {
+			lwOpts = append(lwOpts, linnworks.WithHTTPClient(o.HTTPClient))
+		}
+		if lw, err = linnworks.New(o.Linnworks, lwOpts...); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return &Env{
 		DB: db,
 		Deps: &app.Deps{
+			Linnworks:     lw,
 			Logger:        logger,
 			Profiles:      embedded.NewProfiles(db, key),
 			Stream:        stream.NewPool(streamOpts...),

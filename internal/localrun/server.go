@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworks/badge"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/localenv"
@@ -22,6 +23,13 @@ type Config struct {
 	// to build URLs that are handed out (sandbox bases, webhook URLs).
 	BaseURL string
 }
+
+// The Linnworks application the local runtime presents to the Linnworks
+// sandbox, which accepts any.
+const (
+	sandboxAppID     = "6c0d8a47-1f5e-4b2a-9c3d-8e7f6a5b4c3d"
+	sandboxAppSecret = "2e4f6a8c-0b1d-4e3f-a5c7-9d1b3f5a7c9e"
+)
 
 // Mount points of the sandboxes.
 const (
@@ -40,7 +48,14 @@ type Server struct {
 // New builds the local runtime: the contract endpoints on the embedded
 // store, and the Stream and Linnworks sandboxes beside them.
 func New(cfg Config, logger *slog.Logger) (*Server, error) {
-	env, err := localenv.Open(cfg.DataDir, logger, localenv.Options{PublicBaseURL: cfg.BaseURL})
+	env, err := localenv.Open(cfg.DataDir, logger, localenv.Options{
+		PublicBaseURL: cfg.BaseURL,
+		Linnworks: linnworks.Config{
+			AuthURL:           cfg.BaseURL + linnworksSandboxPrefix + "/api/Auth/AuthorizeByApplication",
+			ApplicationID:     sandboxAppID,
+			ApplicationSecret: sandboxAppSecret,
+		},
+	})
 	if err != nil {
 		return nil, err
 	}

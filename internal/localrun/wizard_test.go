@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"linnstream/internal/linnworks"
+	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/streamsandbox"
 	"linnstream/internal/wizard"
 )
@@ -99,25 +101,7 @@ func TestWizardWalkThroughTheLocalServer(t *testing.T) {
 		t.Fatalf("good credentials: %v", out["ErrorMessage"])
 	}
 
-	fill := map[string]string{
-		wizard.ItemPartnerID: "EXW01", wizard.ItemPartnerName: "Example", wizard.ItemSenderContactName: "Dispatch",
-		wizard.ItemSenderCompany: "Example Ltd", "SENDER_ADDRESS_1": "1 Canal Road", wizard.ItemSenderCity: "Leeds",
-		wizard.ItemSenderCountry: "GB", wizard.ItemSenderRegion: "West Yorkshire", wizard.ItemSenderPostcode: "LS12 2DU", wizard.ItemSenderPhone: "+44 113 496 0000",
-	}
-	for _, want := range []string{wizard.StageSender, wizard.StageLabels, wizard.StageSync} {
-		status, _, values = stageItems(t, base, token)
-		if status != want {
-			t.Fatalf("stage = %s, want %s", status, want)
-		}
-		for id, v := range fill {
-			if _, ok := values[id]; ok {
-				values[id] = v
-			}
-		}
-		if out := update(t, base, token, status, values); out["IsError"] != false {
-			t.Fatalf("%s: %v", status, out["ErrorMessage"])
-		}
-	}
+	walkRest(t, base, token, nil)
 	status, active, values = stageItems(t, base, token)
 	if status != wizard.StageConfig || !active {
 		t.Fatalf("after the last stage: %s active=%v", status, active)
@@ -131,6 +115,97 @@ func TestWizardWalkThroughTheLocalServer(t *testing.T) {
 	}
 	if out := post(t, base, "UserConfig", map[string]string{"AuthorizationToken": token}); out["IsError"] != true {
 		t.Fatal("a deleted profile's token still works")
+	}
+}
+
+// walkRest takes a profile past its credentials through the remaining
+// stages, with extra values for any stage that has those items.
+func walkRest(t *testing.T, base, token string, extra map[string]string) {
+	t.Helper()
+	fill := map[string]string{
+		wizard.ItemPartnerID: "EXW01", wizard.ItemPartnerName: "Example", wizard.ItemSenderContactName: "Dispatch",
+		wizard.ItemSenderCompany: "Example Ltd", "SENDER_ADDRESS_1": "1 Canal Road", wizard.ItemSenderCity: "Leeds",
+		wizard.ItemSenderCountry: "GB", wizard.ItemSenderRegion: "West Yorkshire", wizard.ItemSenderPostcode: "LS12 2DU", wizard.ItemSenderPhone: "+44 113 496 0000",
+	}
+	for _, want := range []string{wizard.StageSender, wizard.StageLabels, wizard.StageSync} {
+		status, _, values := stageItems(t, base, token)
+		if status != want {
+			t.Fatalf("stage = %s, want %s", status, want)
+		}
+		for _, m := range []map[string]string{fill, extra} {
+			for id, v := range m {
+				if _, ok := values[id]; ok {
+					values[id] = v
+				}
+			}
+		}
+		if out := update(t, base, token, status, values); out["IsError"] != false {
+			t.Fatalf("%s: %v", status, out["ErrorMessage"])
+		}
+	}
+}
+
+// newConfigured adds a profile and passes the credentials stage.
+func newConfigured(t *testing.T, base string) string {
+	t.Helper()
+	added := post(t, base, "AddNewUser", map[string]string{
+		"Email": "ops@example.com", "LinnworksUniqueIdentifier": "3f1c2b9e4d5a4e6f8a7b9c0d1e2f3a4b", "AccountName": "Example Ltd"})
+	token, _ := added["AuthorizationToken"].(string)
+	status, _, values := stageItems(t, base, token)
+	values[wizard.ItemStreamAPIURL] = base + streamSandboxPrefix + "/api"
+	values[wizard.ItemStreamClientID] = streamsandbox.DefaultClientID
+	values[wizard.ItemStreamClientSecret] = streamsandbox.DefaultClientSecret
+	if out := update(t, base, token, status, values); out["IsError"] != false {
+		t.Fatalf("credentials: %v", out["ErrorMessage"])
+	}
+	return token
+}
+
+// identifierSaves counts the identifiers the Linnworks sandbox was asked to
+// save, from its request journal.
+func identifierSaves(t *testing.T, base string) int {
+	t.Helper()
+	res, err := http.Get(base + linnworksSandboxPrefix + "/admin/requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return strings.Count(string(b), "/api/OpenOrders/SaveIdentifier")
+}
+
+// Saving LINNWORKS_API_TOKEN checks it live against the Linnworks sandbox and
+// installs the integration's identifiers once; saving it again creates
+// nothing; a token Linnworks refuses is an error on that step.
+func TestLinnworksTokenInstallsIdentifiersOnce(t *testing.T) {
+	base, _ := startLocal(t)
+	token := newConfigured(t, base)
+	walkRest(t, base, token, map[string]string{
+		wizard.ItemOrderSyncEnabled: "true", wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
+	saves := identifierSaves(t, base)
+	if want := len(linnworks.StandardIdentifiers()); saves != want {
+		t.Fatalf("first install saved %d identifiers, want %d", saves, want)
+	}
+
+	status, active, values := stageItems(t, base, token)
+	if status != wizard.StageConfig || !active {
+		t.Fatalf("stage %s active=%v", status, active)
+	}
+	values[wizard.ItemLinnworksAPIToken] = linnworkssandbox.DefaultInstallToken
+	if out := update(t, base, token, status, values); out["IsError"] != false {
+		t.Fatalf("saving the token again: %v", out["ErrorMessage"])
+	}
+	if again := identifierSaves(t, base); again != saves {
+		t.Errorf("saving the token again saved %d more identifiers", again-saves)
+	}
+
+	values[wizard.ItemLinnworksAPIToken] = "99999999-9999-4999-8999-999999999999"
+	out := update(t, base, token, status, values)
+	if out["IsError"] != true || !strings.Contains(out["ErrorMessage"].(string), "Linnworks did not accept the API token") {
+		t.Fatalf("a refused token: %v", out)
+	}
+	if strings.Contains(out["ErrorMessage"].(string), "99999999-9999-4999-8999-999999999999") {
+		t.Error("the error repeats the refused token")
 	}
 }
 

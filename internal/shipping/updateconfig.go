@@ -29,8 +29,9 @@ func (h *Handlers) handleUpdateConfig(ctx context.Context, c *call, req *UpdateC
 		values = append(values, wizard.Value{ID: it.ConfigItemID, Value: it.SelectedValue})
 	}
 	p := c.profile
-	from := h.wizard.StageOf(p)
-	if err := h.wizard.Apply(ctx, p, req.ConfigStatus, values); err != nil {
+	w := h.wizardFor(c)
+	from := w.StageOf(p)
+	if err := w.Apply(ctx, p, req.ConfigStatus, values); err != nil {
 		return nil, err
 	}
 	// A live check may have used up the deadline; do not write after the

@@ -3,7 +3,9 @@ package wizard
 import (
 	"context"
 	"fmt"
+	"strings"
 
+	"linnstream/internal/linnworks"
 	"linnstream/internal/stream"
 )
 
@@ -36,3 +38,22 @@ func (s StreamCredentials) CheckCredentials(ctx context.Context, baseURL, client
 	}
 	return nil
 }
+
+// LinnworksAccount checks Linnworks API tokens and installs the integration's
+// identifiers with the project's Linnworks client; their images are served
+// at <public base>/identifiers/<TAG>.png.
+type LinnworksAccount struct {
+	Client *linnworks.Client
+}
+
+var _ LinnworksInstaller = LinnworksAccount{}
+
+// Install implements LinnworksInstaller.
+func (l LinnworksAccount) Install(ctx context.Context, token, publicBaseURL string) error {
+	_, _, err := l.Client.Install(ctx, token, strings.TrimRight(publicBaseURL, "/")+IdentifierImagePath)
+	return err
+}
+
+// IdentifierImagePath is where the identifier badges are served under the
+// public base URL.
+const IdentifierImagePath = "/identifiers"

@@ -27,18 +27,22 @@ type StreamChecker interface {
 	CheckCredentials(ctx context.Context, baseURL, clientID, clientSecret, party string) error
 }
 
-// LinnworksChecker checks a Linnworks API token live. It is optional: without
-// one, the SYNC stage checks the token's format and requiredness only.
-type LinnworksChecker interface {
-	CheckToken(ctx context.Context, token string) error
+// LinnworksInstaller checks a Linnworks API token live and installs what the
+// integration needs in that Linnworks account (its identifiers, whose images
+// are served under publicBaseURL). It must be idempotent: it runs whenever
+// the token is saved. It is optional: without one, the SYNC stage checks the
+// token's format and requiredness only.
+type LinnworksInstaller interface {
+	Install(ctx context.Context, token, publicBaseURL string) error
 }
 
 // Options are the dependencies of a Wizard.
 type Options struct {
 	// Stream checks the credentials of the STREAM_CREDENTIALS stage. Required.
 	Stream StreamChecker
-	// Linnworks, when set, checks LINNWORKS_API_TOKEN whenever it changes.
-	Linnworks LinnworksChecker
+	// Linnworks, when set, checks LINNWORKS_API_TOKEN and installs the
+	// identifiers whenever the token is saved.
+	Linnworks LinnworksInstaller
 	// PublicBaseURL is where this deployment is reachable (scheme and host,
 	// optionally a path); WEBHOOK_URL is built from it. When empty, callers
 	// supply it per request with WithBaseURL (a Lambda function learns its
@@ -50,7 +54,7 @@ type Options struct {
 // profiles. It is safe for concurrent use.
 type Wizard struct {
 	stream    StreamChecker
-	linnworks LinnworksChecker
+	linnworks LinnworksInstaller
 	base      string
 	items     []Item
 	byID      map[string]*Item
@@ -396,7 +400,7 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 	}
 	token := d.values[ItemLinnworksAPIToken]
 	if w.linnworks != nil && token != "" && d.any(ItemLinnworksAPIToken) && (d.changed[ItemLinnworksAPIToken] || st.name == StageSync) {
-		if err := w.linnworks.CheckToken(ctx, token); err != nil {
+		if err := w.linnworks.Install(ctx, token, w.base); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Linnworks token: %w", ctx.Err())
 			}

@@ -494,10 +494,11 @@ func TestLiveCheckContextEnded(t *testing.T) {
 	}
 }
 
-type fakeLinnworks struct{ calls []string }
+type fakeLinnworks struct{ calls, bases []string }
 
-func (f *fakeLinnworks) CheckToken(_ context.Context, token string) error {
+func (f *fakeLinnworks) Install(_ context.Context, token, base string) error {
 	f.calls = append(f.calls, token)
+	f.bases = append(f.bases, base)
 	if token != "a8e53e86-eead-4b69-beaa-0afcc29b67fb" {
 		return fmt.Errorf("token %s is not authorised", token)
 	}
@@ -521,6 +522,9 @@ func TestLinnworksCheckerPlugsIn(t *testing.T) {
 	}
 	if len(lw.calls) != 2 || p.Secrets[ItemLinnworksAPIToken] == "" {
 		t.Errorf("calls %v secrets %v", lw.calls, p.Secrets)
+	}
+	if lw.bases[1] != "http://127.0.0.1:3000" {
+		t.Errorf("the installer was given public base %q", lw.bases[1])
 	}
 }
 
