@@ -163,7 +163,7 @@ func (c *Catalogue) load(ctx context.Context, acct stream.Account, refresh bool)
 		}
 		depots, err := lister.Depots(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("list stream depots: %w", err)
+			return nil, err
 		}
 		svcs := build(acct, depots)
 		now := c.now()
