@@ -1,0 +1,155 @@
+// Package shipment maps Linnworks orders to the Stream orders created for
+// them, and makes sure each Linnworks order gets at most one Stream order,
+// whichever path (GenerateLabel or the lookback sync) gets there first. It
+// also files end-of-day manifests of shipped orders and remembers which
+// Stream events were already applied.
+//
+// A record is claimed with a conditional write before Stream is called, so
+// concurrent or repeated requests for one order agree on a single creator;
+// when the outcome of a create is in doubt, Stream is read before anything
+// is posted again.
+package shipment
+
+import (
+	"errors"
+	"slices"
+	"time"
+)
+
+// State is where a shipment is in its life.
+type State string
+
+// States of a shipment record.
+const (
+	// StatePending: a request has claimed the order and is creating it in
+	// Stream, or the outcome of its create is unknown. Whoever takes it over
+	// after its lease expires reads Stream before posting.
+	StatePending State = "pending"
+	// StateCreated: Stream holds the order; the record has its consignment
+	// and tracking.
+	StateCreated State = "created"
+	// StateFailed: Stream definitely refused the order (or it could not be
+	// built); nothing exists in Stream and the order may be claimed again.
+	StateFailed State = "failed"
+	// StateCancelled: the order was cancelled in Stream. Stream keeps
+	// cancelled order numbers, so the record is final.
+	StateCancelled State = "cancelled"
+)
+
+// Origin says which flow created the Stream order.
+type Origin string
+
+// Origins of a shipment.
+const (
+	OriginLabel Origin = "label" // GenerateLabel
+	OriginSync  Origin = "sync"  // the scheduled lookback sync
+)
+
+// Valid reports whether o is a known origin.
+func (o Origin) Valid() bool { return o == OriginLabel || o == OriginSync }
+
+// Package is one parcel of a shipment, as Linnworks numbered it.
+type Package struct {
+	SequenceNumber int
+	TrackingNumber string
+	WeightGrams    float64
+}
+
+// Details describe what is shipped: what the label and the manifest show.
+// They are known before Stream is called.
+type Details struct {
+	// OrderReference is the Linnworks order reference (channel reference).
+	OrderReference string
+	ServiceID      string
+	ServiceName    string
+	Depot          string
+	DeliveryMethod string
+	// ConsigneeName and ConsigneePostcode are printed on manifests. They
+	// are personal data: never log them.
+	ConsigneeName     string
+	ConsigneePostcode string
+	Packages          []Package
+	TotalWeightGrams  float64
+}
+
+// Shipment is the record of one Linnworks order of one profile and the
+// Stream order created for it.
+type Shipment struct {
+	ProfileID string
+	// OrderID is the Linnworks NumOrderId as a decimal string.
+	OrderID string
+	Details
+
+	// StreamOrderNo is the order number sent to Stream. It is recorded
+	// before the first create is posted, so a crash after posting can be
+	// recovered by reading Stream.
+	StreamOrderNo   string
+	ConsignmentNo   string
+	CustomerOrderNo string
+	TrackingID      string
+	TrackingURL     string
+
+	State  State
+	Origin Origin
+
+	// Run, Day and Sequence are the planning Stream reports: the run label
+	// (e.g. "RUN 01"), the delivery weekday and the stop number.
+	Run          string
+	Day          string
+	Sequence     int
+	StreamStatus string
+	// ManifestRef is the manifest the order was filed in, if any.
+	ManifestRef string
+	// LastEventAt is the time of the last Stream event applied; older
+	// events are ignored.
+	LastEventAt time.Time
+	// LastError is the last problem: for a failed record, Stream's
+	// messages, one per line.
+	LastError string
+
+	// ClaimID names the request holding a pending record; LeaseUntil is
+	// when another request may take the claim over.
+	ClaimID    string
+	LeaseUntil time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// Version counts successful writes; every conditional write names the
+	// version it read and increments it.
+	Version int64
+}
+
+// Live reports whether the shipment is a Stream order that still stands:
+// created and not cancelled.
+func (s *Shipment) Live() bool { return s.State == StateCreated }
+
+// Clone returns a deep copy of s whose times carry no monotonic clock
+// reading, as if read back from storage.
+func Clone(s *Shipment) *Shipment {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.Packages = slices.Clone(s.Packages)
+	c.LastEventAt = s.LastEventAt.Round(0)
+	c.LeaseUntil = s.LeaseUntil.Round(0)
+	c.CreatedAt = s.CreatedAt.Round(0)
+	c.UpdatedAt = s.UpdatedAt.Round(0)
+	return &c
+}
+
+// Errors a Store returns; compare with errors.Is.
+var (
+	ErrNotFound       = errors.New("shipment not found")
+	ErrConflict       = errors.New("shipment was changed by another request")
+	ErrManifestExists = errors.New("manifest reference already used")
+)
+
+// ShortID returns a prefix of a profile ID that is safe and useful in logs
+// and errors.
+func ShortID(profileID string) string {
+	if len(profileID) < 12 {
+		return profileID
+	}
+	return profileID[:12]
+}
