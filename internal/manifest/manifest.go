@@ -106,6 +106,9 @@ func RenderPDF(m Manifest) ([]byte, error) {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetMargins(marginMM, marginMM, marginMM)
 	pdf.SetAutoPageBreak(false, marginMM)
+	// Resource catalogs are maps inside fpdf: sort them so the same
+	// manifest always renders to the same bytes.
+	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(m.Date)
 	pdf.SetModificationDate(m.Date)
 	pdf.SetTitle(cp1252("Manifest "+m.Reference), false)
