@@ -102,5 +102,5 @@ func Start(logicalID string) {
 		fmt.Fprintf(os.Stderr, "%s: init failed: %v\n", logicalID, err)
 		os.Exit(1)
 	}
-	lambda.StartHandler(h)
+	lambda.Start(h)
 }
