@@ -58,6 +58,15 @@ type Config struct {
 	// RequestID names a request in logs and internal-error messages;
 	// default: a valid X-Request-Id header, else a random id.
 	RequestID func(*http.Request) string
+	// Services lists and resolves a profile's services (Stream depots ×
+	// delivery methods), e.g. a *services.Catalogue. Optional: without it
+	// UserAvailableServices and Quote answer that services are not
+	// configured.
+	Services ServiceCatalogue
+	// Manifests files and reads manifests, e.g. a shipment.Store.
+	// Optional: without it CreateManifest and PrintManifest answer that
+	// manifests are not configured.
+	Manifests ManifestStore
 }
 
 // Handlers serves the contract endpoints. Build it once with New and share
@@ -73,6 +82,11 @@ type Handlers struct {
 	requestID func(*http.Request) string
 
 	addNewUser, userConfig, updateConfig, configDeleted http.Handler
+
+	services  ServiceCatalogue
+	manifests ManifestStore
+
+	userAvailableServices, quote, createManifest, printManifest http.Handler
 }
 
 // New returns the handlers for cfg.
@@ -112,6 +126,11 @@ func New(cfg Config) (*Handlers, error) {
 	h.userConfig = endpoint(h, "UserConfig", activeProfile, h.handleUserConfig)
 	h.updateConfig = endpoint(h, "UpdateConfig", activeProfile, h.handleUpdateConfig)
 	h.configDeleted = endpoint(h, "ConfigDeleted", anyProfile, h.handleConfigDeleted)
+	h.services, h.manifests = cfg.Services, cfg.Manifests
+	h.userAvailableServices = endpoint(h, "UserAvailableServices", activeProfile, h.handleUserAvailableServices)
+	h.quote = endpoint(h, "Quote", activeProfile, h.handleQuote)
+	h.createManifest = endpoint(h, "CreateManifest", activeProfile, h.handleCreateManifest)
+	h.printManifest = endpoint(h, "PrintManifest", activeProfile, h.handlePrintManifest)
 	return h, nil
 }
 
@@ -128,6 +147,19 @@ func (h *Handlers) UpdateConfig() http.Handler { return h.updateConfig }
 // secrets and personal settings are erased and the record expires later.
 func (h *Handlers) ConfigDeleted() http.Handler { return h.configDeleted }
 
+// UserAvailableServices lists one service per Stream depot × delivery
+// method.
+func (h *Handlers) UserAvailableServices() http.Handler { return h.userAvailableServices }
+
+// Quote quotes the profile's delivery services for a consignment.
+func (h *Handlers) Quote() http.Handler { return h.quote }
+
+// CreateManifest files the listed orders into a new manifest.
+func (h *Handlers) CreateManifest() http.Handler { return h.createManifest }
+
+// PrintManifest renders a filed manifest as a PDF.
+func (h *Handlers) PrintManifest() http.Handler { return h.printManifest }
+
 // PathPrefix is where the contract endpoints live: PathPrefix + contract name.
 const PathPrefix = "/linnworks/"
 
@@ -142,6 +174,10 @@ func (h *Handlers) Mux() *http.ServeMux {
 	m.Handle(PathPrefix+"UpdateConfig", h.updateConfig)
 	m.Handle(PathPrefix+"ConfigDeleted", h.configDeleted)
 	m.Handle(PathPrefix+"ConfigDelete", h.configDeleted)
+	m.Handle(PathPrefix+"UserAvailableServices", h.userAvailableServices)
+	m.Handle(PathPrefix+"Quote", h.quote)
+	m.Handle(PathPrefix+"CreateManifest", h.createManifest)
+	m.Handle(PathPrefix+"PrintManifest", h.printManifest)
 	return m
 }
 
