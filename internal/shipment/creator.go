@@ -545,16 +545,22 @@ func (c *Creator) wait(ctx context.Context, seen *Shipment) (*Shipment, error) {
 		if left <= 0 {
 			return nil, nil
 		}
+		busy := func() error {
+			return fmt.Errorf("order %s: another request is creating its Stream order %s: %w: %w", seen.OrderID, seen.StreamOrderNo, ErrPending, ctx.Err())
+		}
 		t := time.NewTimer(max(min(delay, left), lo))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("order %s: another request is creating its Stream order %s: %w: %w", seen.OrderID, seen.StreamOrderNo, ErrPending, ctx.Err())
+			return nil, busy()
 		case <-t.C:
 		}
 		delay = min(delay*2, hi)
 		cur, err := c.Store.Get(ctx, seen.ProfileID, seen.OrderID)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, busy()
+			}
 			return nil, fmt.Errorf("wait for order %s: %w", seen.OrderID, err)
 		}
 		if cur.State != StatePending {

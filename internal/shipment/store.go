@@ -152,6 +152,10 @@ func EventExpiry(now time.Time, ttl time.Duration) time.Time {
 	return exp
 }
 
+// MaxEventKey is the longest event key MarkEvent accepts, in bytes (a
+// DynamoDB sort key holds at most 1024).
+const MaxEventKey = 512
+
 // CheckEvent checks the arguments of MarkEvent.
 func CheckEvent(profileID, key string, ttl time.Duration) error {
 	switch {
@@ -159,6 +163,8 @@ func CheckEvent(profileID, key string, ttl time.Duration) error {
 		return errors.New("mark event: no profile ID")
 	case key == "":
 		return errors.New("mark event: empty key")
+	case len(key) > MaxEventKey:
+		return fmt.Errorf("mark event: key of %d bytes is longer than %d", len(key), MaxEventKey)
 	case ttl <= 0:
 		return fmt.Errorf("mark event %s: ttl %s is not positive", key, ttl)
 	}

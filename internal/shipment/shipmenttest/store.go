@@ -640,6 +640,10 @@ func testMarkEvent(t *testing.T, s shipment.Store, clk *Clock) {
 		"empty key":  func() error { _, err := s.MarkEvent(ctxOf(t), p, "", time.Hour); return err },
 		"no profile": func() error { _, err := s.MarkEvent(ctxOf(t), "", "k", time.Hour); return err },
 		"zero ttl":   func() error { _, err := s.MarkEvent(ctxOf(t), p, "k", 0); return err },
+		"long key": func() error {
+			_, err := s.MarkEvent(ctxOf(t), p, strings.Repeat("k", shipment.MaxEventKey+1), time.Hour)
+			return err
+		},
 	} {
 		if call() == nil {
 			t.Errorf("MarkEvent with %s succeeded", name)

@@ -1,0 +1,278 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"linnstream/internal/dynamo"
+	"linnstream/internal/mototest"
+	"linnstream/internal/shipment"
+	"linnstream/internal/shipment/shipmenttest"
+)
+
+// shipmentsEnv is a shipments table on the test server.
+type shipmentsEnv struct {
+	db    *dynamodb.Client
+	table string
+}
+
+func newShipmentsEnv(t *testing.T) *shipmentsEnv {
+	t.Helper()
+	srv := mototest.Get(t)
+	return &shipmentsEnv{db: srv.DynamoDB(), table: mototest.ShipmentsTable(t)}
+}
+
+func (e *shipmentsEnv) store(api dynamo.ShipmentsAPI, now func() time.Time) *dynamo.Shipments {
+	if api == nil {
+		api = e.serial()
+	}
+	return dynamo.NewShipments(api, e.table, now)
+}
+
+// serial returns the test server's client with its writes serialized.
+// DynamoDB applies each conditional write atomically and runs transactions
+// with serializable isolation; moto_server, which handles requests on
+// threads, does neither: a conditional put checks and writes without a
+// lock, and a transaction copies the table first and restores the copy
+// when a condition fails, undoing writes made meanwhile. Serializing writes
+// gives the tests the atomicity the adapter relies on; moto still evaluates
+// every condition, and reads still run alongside.
+func (e *shipmentsEnv) serial() dynamo.ShipmentsAPI {
+	return &serialWrites{ShipmentsAPI: e.db}
+}
+
+type serialWrites struct {
+	dynamo.ShipmentsAPI
+	mu sync.Mutex
+}
+
+func (s *serialWrites) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ShipmentsAPI.PutItem(ctx, in, opt...)
+}
+
+func (s *serialWrites) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ShipmentsAPI.TransactWriteItems(ctx, in, opt...)
+}
+
+func (e *shipmentsEnv) newStore(_ *testing.T, now func() time.Time) shipment.Store {
+	return e.store(nil, now)
+}
+
+func TestShipmentsContract(t *testing.T) {
+	e := newShipmentsEnv(t)
+	shipmenttest.Run(t, e.newStore)
+}
+
+func TestShipmentsProtocol(t *testing.T) {
+	e := newShipmentsEnv(t)
+	shipmenttest.RunProtocol(t, e.newStore)
+}
+
+func (e *shipmentsEnv) raw(t *testing.T, pk, sk string) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := e.db.GetItem(mototest.Context(t), &dynamodb.GetItemInput{
+		TableName:      aws.String(e.table),
+		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		t.Fatalf("GetItem: %v", err)
+	}
+	return out.Item
+}
+
+func attrS(t *testing.T, item map[string]types.AttributeValue, name string) string {
+	t.Helper()
+	v, ok := item[name].(*types.AttributeValueMemberS)
+	if !ok {
+		t.Fatalf("attribute %s is %T, want a string", name, item[name])
+	}
+	return v.Value
+}
+
+func attrN(t *testing.T, item map[string]types.AttributeValue, name string) string {
+	t.Helper()
+	v, ok := item[name].(*types.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("attribute %s is %T, want a number", name, item[name])
+	}
+	return v.Value
+}
+
+func TestShipmentItemsFollowTheAgreedLayout(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	rec := shipmenttest.Created(t, st, p, "100001", clk.Now())
+
+	item := e.raw(t, p, "ORDER#100001")
+	if len(item) == 0 {
+		t.Fatal("no item at sk ORDER#100001")
+	}
+	if got := attrS(t, item, "streamOrderKey"); got != p+"#"+rec.StreamOrderNo {
+		t.Fatalf("streamOrderKey %q, want <profile>#<Stream order number>", got)
+	}
+	if got := attrS(t, item, "state"); got != "created" {
+		t.Fatalf("state %q", got)
+	}
+	if got := attrN(t, item, "version"); got != "2" {
+		t.Fatalf("version %s, want 2", got)
+	}
+	if _, ok := item["expiresAt"]; ok {
+		t.Fatal("a shipment item has expiresAt; TTL would delete it")
+	}
+	if _, ok := item["claimId"]; ok {
+		t.Fatal("a settled shipment keeps its claim ID")
+	}
+
+	if _, err := st.FileManifest(mototest.Context(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: []string{"100001"}, FiledAt: clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	man := e.raw(t, p, "MANIFEST#STRM-20260619-001")
+	if len(man) == 0 || attrS(t, man, "reference") != "STRM-20260619-001" {
+		t.Fatalf("manifest item: %v", man)
+	}
+	if _, ok := man["streamOrderKey"]; ok {
+		t.Fatal("a manifest item is in the stream order index")
+	}
+
+	if first, err := st.MarkEvent(mototest.Context(t), p, "SB1#DELIVERED", 48*time.Hour); err != nil || !first {
+		t.Fatalf("MarkEvent: %v %v", first, err)
+	}
+	ev := e.raw(t, p, "EVENT#SB1#DELIVERED")
+	if want := strconv.FormatInt(shipmenttest.T0.Add(48*time.Hour).Unix(), 10); attrN(t, ev, "expiresAt") != want {
+		t.Fatalf("event expiresAt %s, want %s (epoch seconds)", attrN(t, ev, "expiresAt"), want)
+	}
+}
+
+// lossyShipmentsAPI drops the old item from failed conditional writes and
+// the reasons of cancelled transactions, as some DynamoDB implementations do.
+type lossyShipmentsAPI struct{ dynamo.ShipmentsAPI }
+
+func (n lossyShipmentsAPI) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := n.ShipmentsAPI.PutItem(ctx, in, opt...)
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		failed.Item = nil
+	}
+	return out, err
+}
+
+// TransactWriteItems drops the cancellation reasons of failed transactions.
+func (n lossyShipmentsAPI) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := n.ShipmentsAPI.TransactWriteItems(ctx, in, opt...)
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		canceled.CancellationReasons = nil
+	}
+	return out, err
+}
+
+func TestShipmentsContractWithoutOldItemsOrReasons(t *testing.T) {
+	e := newShipmentsEnv(t)
+	shipmenttest.Run(t, func(_ *testing.T, now func() time.Time) shipment.Store {
+		return e.store(lossyShipmentsAPI{e.serial()}, now)
+	})
+}
+
+// staleStreamIndex answers index queries with the keys it was given, as a
+// lagging global secondary index might.
+type staleStreamIndex struct {
+	dynamo.ShipmentsAPI
+	keys [][2]string
+}
+
+func (s staleStreamIndex) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	out := &dynamodb.QueryOutput{}
+	for _, k := range s.keys {
+		out.Items = append(out.Items, map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: k[0]}, "sk": &types.AttributeValueMemberS{Value: k[1]}})
+	}
+	return out, nil
+}
+
+func TestByStreamOrderRereadsStaleIndex(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	a := shipmenttest.Created(t, st, p, "100002", clk.Now())
+	shipmenttest.Created(t, st, p, "100003", clk.Now())
+	other := shipmenttest.ProfileID(t)
+	shipmenttest.Created(t, st, other, "100002", clk.Now())
+
+	// The index lists a record whose number is another, one that is gone,
+	// another profile's record, a manifest, and the right one.
+	lagging := e.store(staleStreamIndex{ShipmentsAPI: e.serial(), keys: [][2]string{
+		{p, "ORDER#100003"}, {p, "ORDER#999999"}, {other, "ORDER#100002"}, {p, "MANIFEST#X"}, {p, "ORDER#100002"},
+	}}, clk.Now)
+	got, err := lagging.ByStreamOrder(mototest.Context(t), p, a.StreamOrderNo)
+	if err != nil {
+		t.Fatalf("ByStreamOrder: %v", err)
+	}
+	if d := shipmenttest.Diff(a, got); d != "" {
+		t.Fatalf("ByStreamOrder through a stale index: %s", d)
+	}
+	onlyStale := e.store(staleStreamIndex{ShipmentsAPI: e.serial(), keys: [][2]string{{p, "ORDER#100003"}, {other, "ORDER#100002"}}}, clk.Now)
+	if _, err := onlyStale.ByStreamOrder(mototest.Context(t), p, a.StreamOrderNo); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("ByStreamOrder with only stale entries: %v, want ErrNotFound", err)
+	}
+}
+
+// changeAfterRead runs change once, right after the first batch read, as a
+// concurrent request between the read and the transaction would.
+type changeAfterRead struct {
+	dynamo.ShipmentsAPI
+	change func()
+	done   bool
+}
+
+func (c *changeAfterRead) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	out, err := c.ShipmentsAPI.BatchGetItem(ctx, in, opt...)
+	if !c.done {
+		c.done = true
+		c.change()
+	}
+	return out, err
+}
+
+func TestManifestTransactionGuardsAgainstChangesAfterTheRead(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	shipmenttest.Created(t, st, p, "100004", clk.Now())
+	b := shipmenttest.Created(t, st, p, "100005", clk.Now())
+	racing := &changeAfterRead{ShipmentsAPI: e.serial(), change: func() {
+		b.State = shipment.StateCancelled
+		shipmenttest.MustUpdate(t, st, b)
+	}}
+	_, err := e.store(racing, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: []string{"100004", "100005"}, FiledAt: clk.Now()})
+	var me *shipment.ManifestError
+	if !errors.As(err, &me) || len(me.Problems) != 1 || me.Problems[0].OrderID != "100005" {
+		t.Fatalf("manifest of an order cancelled after the read: %v, want a ManifestError naming 100005", err)
+	}
+	if !racing.done {
+		t.Fatal("the change was never made; the test proves nothing")
+	}
+	if got := shipmenttest.MustGet(t, st, p, "100004"); got.ManifestRef != "" || got.Version != 2 {
+		t.Fatalf("order 100004 was filed into %q (version %d) by a manifest that failed", got.ManifestRef, got.Version)
+	}
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the failed manifest was stored: %v", err)
+	}
+}
