@@ -67,6 +67,16 @@ type Config struct {
 	// Optional: without it CreateManifest and PrintManifest answer that
 	// manifests are not configured.
 	Manifests ManifestStore
+	// Streams hands out Stream clients, e.g. a *stream.Pool. Optional:
+	// without it (or Creator, or Services) GenerateLabel and CancelLabel
+	// answer that labels are not configured.
+	Streams StreamAccounts
+	// Creator creates each order's Stream order at most once and records
+	// cancellations, e.g. a *shipment.Creator.
+	Creator ShipmentCreator
+	// Shipments reads shipment records, e.g. a shipment.Store; CancelLabel
+	// needs it.
+	Shipments ShipmentLookup
 }
 
 // Handlers serves the contract endpoints. Build it once with New and share
@@ -87,6 +97,12 @@ type Handlers struct {
 	manifests ManifestStore
 
 	userAvailableServices, quote, createManifest, printManifest http.Handler
+
+	streams   StreamAccounts
+	creator   ShipmentCreator
+	shipments ShipmentLookup
+
+	generateLabel, cancelLabel, extendedPropertyMapping http.Handler
 }
 
 // New returns the handlers for cfg.
@@ -131,6 +147,10 @@ func New(cfg Config) (*Handlers, error) {
 	h.quote = endpoint(h, "Quote", activeProfile, h.handleQuote)
 	h.createManifest = endpoint(h, "CreateManifest", activeProfile, h.handleCreateManifest)
 	h.printManifest = endpoint(h, "PrintManifest", activeProfile, h.handlePrintManifest)
+	h.streams, h.creator, h.shipments = cfg.Streams, cfg.Creator, cfg.Shipments
+	h.generateLabel = endpoint(h, "GenerateLabel", activeProfile, h.handleGenerateLabel)
+	h.cancelLabel = endpoint(h, "CancelLabel", activeProfile, h.handleCancelLabel)
+	h.extendedPropertyMapping = endpoint(h, "ExtendedPropertyMapping", activeProfile, h.handleExtendedPropertyMapping)
 	return h, nil
 }
 
@@ -160,6 +180,16 @@ func (h *Handlers) CreateManifest() http.Handler { return h.createManifest }
 // PrintManifest renders a filed manifest as a PDF.
 func (h *Handlers) PrintManifest() http.Handler { return h.printManifest }
 
+// GenerateLabel creates the order's Stream order (at most once) and returns
+// one label per package.
+func (h *Handlers) GenerateLabel() http.Handler { return h.generateLabel }
+
+// CancelLabel cancels the order's Stream order.
+func (h *Handlers) CancelLabel() http.Handler { return h.cancelLabel }
+
+// ExtendedPropertyMapping lists the extended properties GenerateLabel reads.
+func (h *Handlers) ExtendedPropertyMapping() http.Handler { return h.extendedPropertyMapping }
+
 // PathPrefix is where the contract endpoints live: PathPrefix + contract name.
 const PathPrefix = "/linnworks/"
 
@@ -178,6 +208,9 @@ func (h *Handlers) Mux() *http.ServeMux {
 	m.Handle(PathPrefix+"Quote", h.quote)
 	m.Handle(PathPrefix+"CreateManifest", h.createManifest)
 	m.Handle(PathPrefix+"PrintManifest", h.printManifest)
+	m.Handle(PathPrefix+"GenerateLabel", h.generateLabel)
+	m.Handle(PathPrefix+"CancelLabel", h.cancelLabel)
+	m.Handle(PathPrefix+"ExtendedPropertyMapping", h.extendedPropertyMapping)
 	return m
 }
 

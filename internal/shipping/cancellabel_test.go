@@ -1,0 +1,114 @@
+package shipping_test
+
+import (
+	"strings"
+	"testing"
+
+	"linnstream/internal/shipment"
+)
+
+func TestCancelLabel(t *testing.T) {
+	e := newLabelEnv(t, labelSetup{})
+	tok := e.addProfile("sandbox", "sandbox-secret", nil)
+	svc := e.serviceID("sandbox", justin, courier)
+	for _, id := range []int{100, 101, 102} {
+		if r := e.generate(labelRequest(tok, svc, id)); r.isError() {
+			t.Fatal(r.message())
+		}
+	}
+	status := func(orderNo string) string {
+		for _, so := range e.orders() {
+			if so.OrderNo == orderNo {
+				return so.OrderStatus
+			}
+		}
+		return "missing"
+	}
+
+	// OrderReference, the current spelling.
+	r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": " 100 "})
+	sameKeys(t, "CancelLabel response", r.obj, "IsError", "ErrorMessage")
+	if r.isError() {
+		t.Fatalf("cancel: %s", r.message())
+	}
+	if s := status("100"); s != "CANCELLED" {
+		t.Errorf("Stream order status after cancel = %s", s)
+	}
+	if sh := e.shipmentOf(tok, 100); sh.State != shipment.StateCancelled || sh.StreamStatus != "CANCELLED" {
+		t.Errorf("shipment after cancel = %s / %s", sh.State, sh.StreamStatus)
+	}
+	// Cancelling twice is a success and changes nothing.
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "100"}); r.isError() {
+		t.Errorf("second cancel: %s", r.message())
+	}
+	// The older integer OrderId.
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderId": 101}); r.isError() {
+		t.Errorf("cancel by OrderId: %s", r.message())
+	}
+	if s := status("101"); s != "CANCELLED" {
+		t.Errorf("order 101 status = %s", s)
+	}
+	// A cancelled order is never shipped again under the same order.
+	if r := e.generate(labelRequest(tok, svc, 100)); !r.isError() || !strings.Contains(r.message(), "was cancelled") {
+		t.Errorf("GenerateLabel after cancel: %s", r.raw[:min(300, len(r.raw))])
+	}
+	if n := len(e.orders()); n != 3 {
+		t.Errorf("sandbox holds %d orders, want 3", n)
+	}
+
+	// A dispatched order cannot be cancelled; Stream's reason is given.
+	e.admin("plan", map[string]any{"orderNo": "102", "run": "RUN 01", "sequence": 1, "date": "2026-03-03"})
+	e.admin("dispatch", map[string]any{"orderNo": "102"})
+	r = e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "102"})
+	if !r.isError() || !strings.Contains(r.message(), "Stream refused to cancel order 102 (Stream order 102): NOTCANCELLABLE: ") ||
+		!strings.Contains(r.message(), "dispatched") {
+		t.Errorf("cancel dispatched: %s", r.raw)
+	}
+	if sh := e.shipmentOf(tok, 102); sh.State != shipment.StateCreated {
+		t.Errorf("refused cancel changed the record to %s", sh.State)
+	}
+
+	for _, tc := range []struct {
+		name string
+		body any
+		want string
+	}{
+		{"unknown order", map[string]any{"AuthorizationToken": tok, "OrderReference": "999"},
+			"no label was generated for order 999 with this integration"},
+		{"unknown order by id", map[string]any{"AuthorizationToken": tok, "OrderId": 998},
+			"no label was generated for order 998"},
+		{"no order", map[string]any{"AuthorizationToken": tok}, "OrderReference (or OrderId) is required"},
+		{"blank reference", map[string]any{"AuthorizationToken": tok, "OrderReference": "  "}, "OrderReference (or OrderId) is required"},
+		{"OrderId a string", `{"AuthorizationToken": "` + tok + `", "OrderId": "100"}`, "OrderId must be an integer"},
+		{"OrderReference a number", `{"AuthorizationToken": "` + tok + `", "OrderReference": 100}`, "OrderReference must be a string"},
+		{"malformed", `{"AuthorizationToken": "` + tok + `"`, "request body is not valid JSON"},
+		{"unknown token", map[string]any{"AuthorizationToken": lwToken, "OrderReference": "100"}, "Authorization failed for token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.post("CancelLabel", tc.body)
+			if !r.isError() || !strings.Contains(r.message(), tc.want) {
+				t.Errorf("got %s, want an error containing %q", r.raw, tc.want)
+			}
+		})
+	}
+	// Another profile cannot cancel this profile's order.
+	other := e.addProfile("sandbox", "sandbox-secret", nil)
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": other, "OrderReference": "102"}); !r.isError() ||
+		!strings.Contains(r.message(), "no label was generated for order 102") {
+		t.Errorf("cancel by another profile: %s", r.raw)
+	}
+}
+
+func TestCancelLabelOfARefusedOrder(t *testing.T) {
+	e := newLabelEnv(t, labelSetup{})
+	tok := e.addProfile("sandbox", "sandbox-secret", nil)
+	req := labelRequest(tok, e.serviceID("sandbox", justin, courier), 300)
+	req.Email = "broken"
+	if r := e.generate(req); !r.isError() {
+		t.Fatal("Stream accepted a bad email")
+	}
+	r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "300"})
+	if !r.isError() || !strings.Contains(r.message(), "nothing to cancel") {
+		t.Errorf("cancel of a refused order: %s", r.raw)
+	}
+}
