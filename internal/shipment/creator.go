@@ -124,7 +124,8 @@ type Creator struct {
 	Store Store
 	// Now is the clock of leases and timestamps; nil means time.Now.
 	Now func() time.Time
-	// Lease is how long a claim is held; zero means DefaultLease.
+	// Lease is how long a claim is held; zero means DefaultLease. The
+	// holder's Stream calls are cut at four fifths of it.
 	Lease time.Duration
 	// PollMin and PollMax bound the wait between reads of a record another
 	// request is creating; zero means 20ms and 500ms.
@@ -235,18 +236,8 @@ func (c *Creator) Ensure(ctx context.Context, req EnsureRequest) (*Shipment, err
 		if err != nil {
 			return nil, fmt.Errorf("ensure stream order for order %s: %w", req.OrderID, err)
 		}
-		switch how {
-		case ClaimedNew, ClaimedFailed:
-			log.InfoContext(ctx, "shipment claimed", "claim", how.String(), "origin", string(req.Origin))
-			s, err := c.post(ctx, &req, cur, log)
-			if errors.Is(err, errLostClaim) {
-				continue
-			}
-			return s, err
-		case ClaimedExpired:
-			log.WarnContext(ctx, "shipment claim taken over; reading Stream before any create",
-				"stored_stream_order_no", cur.StreamOrderNo, "last_error", cur.LastError)
-			s, err := c.recover(ctx, &req, cur, log)
+		if how != NotClaimed {
+			s, err := c.holding(ctx, &req, cur, how, log)
 			if errors.Is(err, errLostClaim) {
 				continue
 			}
@@ -278,6 +269,21 @@ func (c *Creator) Ensure(ctx context.Context, req EnsureRequest) (*Shipment, err
 		}
 	}
 	return nil, fmt.Errorf("ensure stream order for order %s: gave up after %d claims: %w", req.OrderID, maxClaimRounds, ErrPending)
+}
+
+// holding settles a claim this request holds. Its Stream calls end before
+// its lease does, so a request taking the claim over never runs alongside a
+// create still in flight.
+func (c *Creator) holding(ctx context.Context, req *EnsureRequest, held *Shipment, how Claimed, log *slog.Logger) (*Shipment, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.lease()*4/5)
+	defer cancel()
+	if how == ClaimedExpired {
+		log.WarnContext(ctx, "shipment claim taken over; reading Stream before any create",
+			"stored_stream_order_no", held.StreamOrderNo)
+		return c.recover(ctx, req, held, log)
+	}
+	log.InfoContext(ctx, "shipment claimed", "claim", how.String(), "origin", string(req.Origin))
+	return c.post(ctx, req, held, log)
 }
 
 // claimRecord is the pending record a request claims with.

@@ -396,3 +396,23 @@ func TestFileManifestNumbersReferencesPerDay(t *testing.T) {
 		t.Fatalf("order 3 filed into %s by a refused manifest", got.ManifestRef)
 	}
 }
+
+func TestHoldersStreamCallsEndBeforeTheLease(t *testing.T) {
+	e := newUnitEnv(t)
+	e.creator.Lease = 10 * time.Second
+	var left time.Duration
+	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		dl, ok := ctx.Deadline()
+		if !ok {
+			t.Error("the create runs without a deadline")
+		}
+		left = time.Until(dl)
+		return accepted(o), nil
+	}}
+	if _, err := e.creator.Ensure(t.Context(), e.request("100014", f)); err != nil {
+		t.Fatal(err)
+	}
+	if left <= 0 || left > 8*time.Second {
+		t.Fatalf("the create had %s left, want at most four fifths of the 10s lease", left)
+	}
+}

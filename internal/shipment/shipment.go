@@ -8,6 +8,16 @@
 // concurrent or repeated requests for one order agree on a single creator;
 // when the outcome of a create is in doubt, Stream is read before anything
 // is posted again.
+//
+// Records are kept per profile, so two profiles may use the same Linnworks
+// OrderId. Stream order numbers, though, must be unique per Stream account:
+// the caller builds them (the profile's ORDER_NUMBER_PREFIX followed by the
+// NumOrderId), so profiles sharing a Stream account need distinct prefixes.
+// Without them the second profile's create is refused as a duplicate; the
+// Creator then reads the order and, finding a different customer order
+// number or delivery postcode, refuses to adopt it (ErrOrderNoTaken) and
+// asks for a prefix. Orders identical in both would be taken for the same
+// order, which is why the prefix is the rule.
 package shipment
 
 import (
