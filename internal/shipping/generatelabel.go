@@ -112,7 +112,7 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 		Details:   labelDetails(req, svc),
 	})
 	if err != nil {
-		return nil, createProblem(orderID, order.Header.OrderNo, err)
+		return nil, createProblem(c, orderID, order.Header.OrderNo, err)
 	}
 	c.log.Info("stream order ready", "stream_order_no", sh.StreamOrderNo, "consignment_no", sh.ConsignmentNo, "origin", string(sh.Origin))
 
@@ -387,7 +387,7 @@ func streamProblem(what string, err error) error {
 }
 
 // createProblem explains why the order's Stream order is not there.
-func createProblem(orderID, orderNo string, err error) error {
+func createProblem(c *call, orderID, orderNo string, err error) error {
 	var refused *shipment.RefusedError
 	var cancelled *shipment.CancelledError
 	switch {
@@ -407,16 +407,22 @@ func createProblem(orderID, orderNo string, err error) error {
 	case errors.Is(err, stream.ErrConfiguration):
 		return fail("Stream order %s was not created: %s; check the Stream API settings of the integration", orderNo, streamCause(err))
 	case errors.Is(err, shipment.ErrPending):
+		const retry = "try again (the next attempt checks Stream before creating anything, so the order is never created twice)"
 		var rl *stream.RateLimitError
 		if errors.As(err, &rl) {
-			return fail("Stream order %s is not confirmed yet: Stream's request limit was reached; try again in a minute (the next attempt checks Stream before creating anything)", orderNo)
+			return fail("Stream order %s is not confirmed yet: Stream's request limit was reached; %s", orderNo, retry)
 		}
-		return fail("Stream order %s is not confirmed yet: %s; try again (the next attempt checks Stream before creating anything, so the order is never created twice)", orderNo, streamCause(err))
+		c.log.Warn("stream order not settled", "stream_order_no", orderNo, "error", err.Error())
+		if cause := streamCause(err); cause != "" {
+			return fail("Stream order %s is not confirmed yet: %s; %s", orderNo, cause, retry)
+		}
+		return fail("Stream order %s is not confirmed yet; %s", orderNo, retry)
 	}
 	return fmt.Errorf("ensure stream order %s: %w", orderNo, err)
 }
 
-// streamCause is the Stream error inside err, or err itself.
+// streamCause is the text of the Stream error inside err; "" when the
+// problem lies elsewhere (the shipment store), which the caller is not told.
 func streamCause(err error) string {
 	var (
 		ae *stream.AuthError
@@ -437,7 +443,7 @@ func streamCause(err error) string {
 	case errors.As(err, &ou):
 		return ou.Error()
 	}
-	return err.Error()
+	return ""
 }
 
 // streamMessage is a Stream message as the shipment record keeps it:

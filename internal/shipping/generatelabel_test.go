@@ -649,6 +649,10 @@ func TestExtendedPropertiesReachTheStreamOrder(t *testing.T) {
 	if r.isError() {
 		t.Fatal(r.message())
 	}
+	sameKeys(t, "ExtendedPropertyMapping response", r.obj, "Items", "IsError", "ErrorMessage")
+	for _, it := range r.obj["Items"].([]any) {
+		sameKeys(t, "ExtendedPropertyMapping item", it.(map[string]any), "PropertyTitle", "PropertyName", "PropertyDescription", "PropertyType")
+	}
 	var listed struct{ Items []shipping.PropertyMapping }
 	if err := json.Unmarshal([]byte(r.raw), &listed); err != nil {
 		t.Fatal(err)
@@ -848,6 +852,15 @@ func TestGenerateLabelNeedsAConfiguredProfile(t *testing.T) {
 	if !r.isError() || !strings.Contains(r.message(), "configuration is not complete") {
 		t.Errorf("inactive profile: %s", r.raw)
 	}
+	// Credentials Stream refuses are reported as a settings problem.
+	bad := e.addProfile("sandbox", "wrong-secret", nil)
+	r = e.generate(labelRequest(bad, e.serviceID("sandbox", justin, courier), 2))
+	if !r.isError() || !strings.Contains(r.message(), "check the Stream API settings") || strings.Contains(r.message(), "wrong-secret") {
+		t.Errorf("refused credentials: %s", r.raw)
+	}
+	if n := len(e.orders()); n != 0 {
+		t.Errorf("sandbox holds %d orders", n)
+	}
 	// A server without the label dependencies says so, for both endpoints.
 	hs := newHarness(t, setup{})
 	tok = hs.addUser()
@@ -987,7 +1000,7 @@ func TestGenerateLabelRecoversACrashBeforeTheWrite(t *testing.T) {
 	tok := e.addProfile("sandbox", "sandbox-secret", nil)
 	req := labelRequest(tok, e.serviceID("sandbox", justin, courier), 9001)
 	r := e.generate(req)
-	if !r.isError() || !strings.Contains(r.message(), "is not confirmed yet") {
+	if !r.isError() || !strings.Contains(r.message(), "is not confirmed yet") || strings.Contains(r.message(), "shipment store") {
 		t.Fatalf("first request: %s", r.raw[:min(300, len(r.raw))])
 	}
 	so := e.onlyOrder()
@@ -1051,5 +1064,85 @@ func TestGenerateLabelProfilesAreIndependent(t *testing.T) {
 	}
 	if n := len(e.orders()); n != 3 {
 		t.Errorf("sandbox holds %d orders, want 3", n)
+	}
+}
+
+// timedTransport adds up the time spent in exchanges with Stream.
+type timedTransport struct {
+	mu    sync.Mutex
+	spent time.Duration
+}
+
+func (tt *timedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	start := time.Now()
+	res, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil {
+		// The body is part of Stream's answer: read it inside the timing.
+		body, rerr := io.ReadAll(res.Body)
+		res.Body.Close()
+		res.Body = io.NopCloser(bytes.NewReader(body))
+		err = rerr
+	}
+	tt.mu.Lock()
+	tt.spent += time.Since(start)
+	tt.mu.Unlock()
+	return res, err
+}
+
+func (tt *timedTransport) take() time.Duration {
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	d := tt.spent
+	tt.spent = 0
+	return d
+}
+
+// BenchmarkGenerateLabel runs GenerateLabel in-process against the Stream
+// sandbox, one new order per iteration. Besides ns/op it reports the time
+// spent waiting for Stream (stream-ms/op) and the rest (overhead-ms/op):
+// decoding, the order build, the shipment record, the labels, the answer.
+func BenchmarkGenerateLabel(b *testing.B) {
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("packages=%d", n), func(b *testing.B) {
+			tt := &timedTransport{}
+			e := newLabelEnv(b, labelSetup{rateLimit: 1 << 30, poolOpts: []stream.Option{
+				stream.WithRateLimit(1<<30, time.Minute), stream.WithHTTPClient(&http.Client{Transport: tt}),
+			}})
+			tok := e.addProfile("sandbox", "sandbox-secret", nil)
+			svc := e.serviceID("sandbox", justin, courier)
+			base := labelRequest(tok, svc, 1)
+			base.Packages = nil
+			for i := range n {
+				base.Packages = append(base.Packages, shipping.LabelPackage{SequenceNumber: i, PackageWeight: 1200,
+					PackageWidth: 30, PackageHeight: 20, PackageDepth: 10, PackageFormat: "BOX",
+					Items: []shipping.LabelItem{{ItemName: "Mug", ProductCode: "MUG-1", Quantity: 2, UnitWeight: 400}}})
+			}
+			// Warm up: token, depots.
+			if r := e.generate(base); r.isError() {
+				b.Fatal(r.message())
+			}
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				req := *base
+				req.OrderID = 1000 + i
+				bodies[i], _ = json.Marshal(&req)
+			}
+			tt.take()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				rec := httptest.NewRecorder()
+				e.mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/linnworks/GenerateLabel", bytes.NewReader(bodies[i])))
+				if !strings.Contains(rec.Body.String(), `"IsError":false`) {
+					b.Fatalf("order %d: %s", 1000+i, rec.Body.String()[:min(rec.Body.Len(), 300)])
+				}
+			}
+			total := time.Since(start)
+			b.StopTimer()
+			streamTime := tt.take()
+			b.ReportMetric(float64(streamTime.Microseconds())/1000/float64(b.N), "stream-ms/op")
+			b.ReportMetric(float64((total-streamTime).Microseconds())/1000/float64(b.N), "overhead-ms/op")
+		})
 	}
 }
