@@ -22,7 +22,8 @@ BENCH ?= .
 # Lambda functions by contract name: SAM logical id <Name>Function, main
 # package functions/<lower-case name>. internal/stack checks this list against
 # template.yaml.
-FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted
+FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
+             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

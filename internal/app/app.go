@@ -15,6 +15,8 @@ import (
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/profile"
+	"linnstream/internal/services"
+	"linnstream/internal/shipment"
 	"linnstream/internal/shipping"
 	"linnstream/internal/stack"
 	"linnstream/internal/stream"
@@ -25,6 +27,8 @@ import (
 type Deps struct {
 	Logger   *slog.Logger
 	Profiles profile.Store
+	// Shipments keeps order-to-shipment mappings and manifests.
+	Shipments shipment.Store
 	// Stream hands out one client per Stream account.
 	Stream *stream.Pool
 	// StreamOptions configure the clients built to check credentials in the
@@ -68,6 +72,11 @@ func (d *Deps) Shipping() (*shipping.Handlers, error) {
 			Logger:    d.Logger,
 			Now:       d.Now,
 			RequestID: d.RequestID,
+			Services:  services.NewCatalogue(services.PoolSource(d.Stream)),
+			Manifests: d.Shipments,
+			Streams:   d.Stream,
+			Creator:   &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
+			Shipments: d.Shipments,
 		})
 	})
 	return d.handlers, d.err
@@ -92,6 +101,20 @@ func (d *Deps) Handler(logicalID string) (http.Handler, error) {
 			return h.UpdateConfig(), nil
 		case "ConfigDeleted":
 			return h.ConfigDeleted(), nil
+		case "UserAvailableServices":
+			return h.UserAvailableServices(), nil
+		case "GenerateLabel":
+			return h.GenerateLabel(), nil
+		case "CancelLabel":
+			return h.CancelLabel(), nil
+		case "CreateManifest":
+			return h.CreateManifest(), nil
+		case "PrintManifest":
+			return h.PrintManifest(), nil
+		case "ExtendedPropertyMapping":
+			return h.ExtendedPropertyMapping(), nil
+		case "Quote":
+			return h.Quote(), nil
 		}
 		return nil, fmt.Errorf("function %s (%s) has no handler", logicalID, e.Contract)
 	}

@@ -37,14 +37,16 @@ const (
 func Load(ctx context.Context) (*app.Deps, error) {
 	logger := app.NewLogger(os.Stdout, os.Getenv(EnvLogLevel))
 	profilesTable := os.Getenv(dynamo.EnvProfilesTable)
+	shipmentsTable := os.Getenv(dynamo.EnvShipmentsTable)
 	keyID := os.Getenv(kmssealer.EnvKeyID)
-	if profilesTable == "" || keyID == "" {
-		return nil, fmt.Errorf("%s and %s must be set", dynamo.EnvProfilesTable, kmssealer.EnvKeyID)
+	if profilesTable == "" || shipmentsTable == "" || keyID == "" {
+		return nil, fmt.Errorf("%s, %s and %s must be set", dynamo.EnvProfilesTable, dynamo.EnvShipmentsTable, kmssealer.EnvKeyID)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
+	db := dynamodb.NewFromConfig(cfg)
 	sealer, err := kmssealer.New(kms.NewFromConfig(cfg), keyID)
 	if err != nil {
 		return nil, err
@@ -61,7 +63,8 @@ func Load(ctx context.Context) (*app.Deps, error) {
 	return &app.Deps{
 		Linnworks:     lw,
 		Logger:        logger,
-		Profiles:      dynamo.NewProfiles(dynamodb.NewFromConfig(cfg), profilesTable, sealer),
+		Profiles:      dynamo.NewProfiles(db, profilesTable, sealer),
+		Shipments:     dynamo.NewShipments(db, shipmentsTable, nil),
 		Stream:        stream.NewPool(streamOpts...),
 		StreamOptions: streamOpts,
 		PublicBaseURL: os.Getenv(EnvPublicBaseURL),

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,11 +30,39 @@ import (
 	"linnstream/internal/mototest"
 	"linnstream/internal/profile"
 	"linnstream/internal/secrets/kmssealer"
+	"linnstream/internal/services"
 	"linnstream/internal/stack"
+	"linnstream/internal/stream"
+	"linnstream/internal/streamsandbox"
 	"linnstream/internal/wizard"
 )
 
 func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+
+// scenario is the order the events/ fixtures run in, as one Linnworks
+// account's day: install, configure, list services, quote, print two labels,
+// file a manifest and print it, cancel one label, uninstall. Every fixture
+// must have its place here.
+var scenario = []string{
+	"addnewuser.json",
+	"userconfig.json",
+	"updateconfig-sender-stage.json",
+	"updateconfig.json",
+	"useravailableservices.json",
+	"extendedpropertymapping.json",
+	"quote.json",
+	"generatelabel.json",
+	"generatelabel-collection.json",
+	"createmanifest.json",
+	"printmanifest.json",
+	"cancellabel.json",
+	"configdeleted.json",
+	"configdeleted-legacy-route.json",
+}
+
+// fixtureBase is the Stream API URL the fixtures' ServiceIds were made for:
+// the sandbox of `make run` on its default address.
+const fixtureBase = "http://127.0.0.1:3000/sandbox/stream/api"
 
 // fixture is one events/*.json file and what it is for.
 type fixture struct {
@@ -46,7 +78,7 @@ func loadFixtures(t *testing.T) []fixture {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no events: %v", err)
 	}
-	var out []fixture
+	byName := map[string]fixture{}
 	seen := map[string]bool{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -59,10 +91,8 @@ func loadFixtures(t *testing.T) []fixture {
 		}
 		fx := fixture{name: filepath.Base(f), payload: raw}
 		for _, e := range stack.Endpoints {
-			for _, p := range e.Paths {
-				if ev.RequestContext.HTTP.Method == "POST" && ev.RawPath == p {
-					fx.fn = e.LogicalID
-				}
+			if ev.RequestContext.HTTP.Method == "POST" && slices.Contains(e.Paths, ev.RawPath) {
+				fx.fn = e.LogicalID
 			}
 		}
 		if fx.fn == "" {
@@ -71,40 +101,112 @@ func loadFixtures(t *testing.T) []fixture {
 		if err := json.Unmarshal([]byte(ev.Body), &fx.body); err != nil {
 			t.Fatalf("%s: body is not JSON: %v", f, err)
 		}
+		if cl := ev.Headers["content-length"]; cl != strconv.Itoa(len(ev.Body)) {
+			t.Errorf("%s: content-length header %s for a %d-byte body", f, cl, len(ev.Body))
+		}
+		if !slices.Contains(scenario, fx.name) {
+			t.Errorf("%s has no place in the fixture scenario", fx.name)
+		}
 		seen[fx.fn] = true
-		out = append(out, fx)
+		byName[fx.name] = fx
 	}
 	for _, e := range stack.Endpoints {
 		if !seen[e.LogicalID] {
 			t.Errorf("no event in events/ for %s", e.LogicalID)
 		}
 	}
+	var out []fixture
+	for _, name := range scenario {
+		fx, ok := byName[name]
+		if !ok {
+			t.Fatalf("scenario names %s, which is not in events/", name)
+		}
+		out = append(out, fx)
+	}
 	return out
 }
 
-// seed stores the profile a fixture's AuthorizationToken names, at the stage
-// its ConfigStatus expects (or configured, for endpoints without one).
-func seed(t *testing.T, store profile.Store, fx fixture) {
+// world is what a scenario runs against: a Stream sandbox and a store.
+type world struct {
+	t        *testing.T
+	sandbox  *httptest.Server
+	store    profile.Store
+	seeded   map[string]bool
+	rewrites map[string]string // fixture text → value for this run
+}
+
+func newWorld(t *testing.T, store profile.Store) *world {
 	t.Helper()
+	sb := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
+	t.Cleanup(sb.Close)
+	w := &world{t: t, sandbox: sb, store: store, seeded: map[string]bool{}, rewrites: map[string]string{}}
+	// The fixtures' ServiceIds belong to the sandbox on make run's address;
+	// map them to this sandbox's.
+	for _, d := range streamsandbox.DefaultDepots() {
+		for _, m := range d.DeliveryMethods {
+			from := services.ServiceID(stream.Account{BaseURL: fixtureBase, ClientID: streamsandbox.DefaultClientID}, stream.ID(d.ID), stream.ID(m.ID))
+			w.rewrites[from] = services.ServiceID(w.account(), stream.ID(d.ID), stream.ID(m.ID))
+		}
+	}
+	return w
+}
+
+func (w *world) account() stream.Account {
+	return stream.Account{BaseURL: w.sandbox.URL + "/api", ClientID: streamsandbox.DefaultClientID, ClientSecret: streamsandbox.DefaultClientSecret}
+}
+
+// seed stores the profile a fixture's AuthorizationToken names the first
+// time it appears: at the stage its ConfigStatus expects, or configured
+// against this world's sandbox.
+func (w *world) seed(fx fixture) {
+	w.t.Helper()
 	token, _ := fx.body["AuthorizationToken"].(string)
-	if token == "" {
+	if token == "" || w.seeded[token] {
 		return
 	}
-	p := &profile.Profile{ID: profile.ID(token), Stage: wizard.StageConfig, Active: true,
-		WebhookKey: "wk-" + fx.name, Settings: map[string]string{}, Secrets: map[string]string{wizard.ItemStreamClientSecret: "s3cret-value"}}
+	w.seeded[token] = true
+	p := &profile.Profile{ID: profile.ID(token), Stage: wizard.StageConfig, Active: true, WebhookKey: "wk-" + fx.name,
+		Settings: map[string]string{
+			wizard.ItemStreamAPIURL: w.account().BaseURL, wizard.ItemStreamClientID: streamsandbox.DefaultClientID,
+			wizard.ItemPartnerID: "EXW01", wizard.ItemPartnerName: "Example", wizard.ItemSenderContactName: "Dispatch",
+			wizard.ItemSenderCompany: "Example Warehouse Ltd", "SENDER_ADDRESS_1": "Unit 4, Aire Valley Park",
+			wizard.ItemSenderCity: "Leeds", wizard.ItemSenderRegion: "West Yorkshire", wizard.ItemSenderCountry: "GB",
+			wizard.ItemSenderPostcode: "LS12 2DU", wizard.ItemSenderPhone: "+44 113 496 0000",
+		},
+		Secrets: map[string]string{wizard.ItemStreamClientSecret: streamsandbox.DefaultClientSecret}}
 	if st, _ := fx.body["ConfigStatus"].(string); st != "" && st != wizard.StageConfig {
 		p.Stage, p.Active = st, false
 	}
-	if err := store.Create(context.Background(), p); err != nil {
-		t.Fatalf("%s: seed profile: %v", fx.name, err)
+	if err := w.store.Create(context.Background(), p); err != nil {
+		w.t.Fatalf("%s: seed profile: %v", fx.name, err)
 	}
+}
+
+func (w *world) payload(fx fixture) []byte {
+	s := string(fx.payload)
+	for from, to := range w.rewrites {
+		s = strings.ReplaceAll(s, from, to)
+	}
+	if s == string(fx.payload) {
+		return fx.payload
+	}
+	// The body changed: drop its recorded length.
+	var ev map[string]any
+	if err := json.Unmarshal([]byte(s), &ev); err != nil {
+		w.t.Fatal(err)
+	}
+	delete(ev["headers"].(map[string]any), "content-length")
+	out, _ := json.Marshal(ev)
+	return out
 }
 
 var guid = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// check asserts what Linnworks needs of every answer: HTTP 200, JSON with a
-// Content-Length that matches, IsError false on these well-formed events.
-func check(t *testing.T, fx fixture, res []byte) map[string]any {
+// check asserts what Linnworks needs of every answer (HTTP 200, JSON with a
+// matching Content-Length, IsError false on these well-formed events) and
+// what each endpoint must give.
+func (w *world) check(fx fixture, res []byte) {
+	t := w.t
 	t.Helper()
 	var resp events.APIGatewayV2HTTPResponse
 	if err := json.Unmarshal(res, &resp); err != nil {
@@ -123,54 +225,120 @@ func check(t *testing.T, fx fixture, res []byte) map[string]any {
 	if body["IsError"] != false {
 		t.Fatalf("%s: IsError: %v", fx.name, body["ErrorMessage"])
 	}
-	if fx.fn == "AddNewUserFunction" {
+	if strings.Contains(resp.Body, streamsandbox.DefaultClientSecret) {
+		t.Errorf("%s: the answer contains the Stream client secret", fx.name)
+	}
+	switch fx.fn {
+	case "AddNewUserFunction":
 		if tok, _ := body["AuthorizationToken"].(string); !guid.MatchString(tok) {
 			t.Errorf("%s: AuthorizationToken %q is not a GUID", fx.name, tok)
 		}
+	case "UserAvailableServicesFunction":
+		if svcs, _ := body["Services"].([]any); len(svcs) != 6 {
+			t.Errorf("%s: %d services, want the sandbox's 6", fx.name, len(svcs))
+		}
+	case "GenerateLabelFunction":
+		pkgs, _ := body["Package"].([]any)
+		want := len(fx.body["Packages"].([]any))
+		if len(pkgs) != want {
+			t.Fatalf("%s: %d packages answered, want %d", fx.name, len(pkgs), want)
+		}
+		for _, p := range pkgs {
+			png, _ := base64.StdEncoding.DecodeString(p.(map[string]any)["PNGLabelDataBase64"].(string))
+			if !bytes.HasPrefix(png, []byte("\x89PNG")) {
+				t.Errorf("%s: a package has no PNG label", fx.name)
+			}
+		}
+	case "CreateManifestFunction":
+		ref, _ := body["ManifestReference"].(string)
+		if ref == "" {
+			t.Fatalf("%s: no ManifestReference", fx.name)
+		}
+		// PrintManifest asks for the manifest this run filed.
+		w.rewrites["STRM-20261122-001"] = ref
+	case "PrintManifestFunction":
+		pdf, _ := base64.StdEncoding.DecodeString(body["PDFbase64"].(string))
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			t.Errorf("%s: PDFbase64 is not a PDF", fx.name)
+		}
 	}
-	if strings.Contains(resp.Body, "s3cret-value") {
-		t.Errorf("%s: the answer contains a secret", fx.name)
+}
+
+// streamOrders returns the sandbox's stored orders by orderNo with their
+// status.
+func (w *world) streamOrders() map[string]string {
+	w.t.Helper()
+	res, err := http.Get(w.sandbox.URL + "/admin/orders")
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	return body
+	defer res.Body.Close()
+	var out struct {
+		Orders []struct {
+			OrderNo     string `json:"orderNo"`
+			OrderStatus string `json:"orderStatus"`
+		} `json:"orders"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		w.t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range out.Orders {
+		got[o.OrderNo] = o.OrderStatus
+	}
+	return got
+}
+
+// run plays the scenario through invoke(fn, payload) and checks what ends
+// up in Stream: the two labelled orders, one of them cancelled.
+func (w *world) run(invoke func(fn string, payload []byte) []byte) {
+	for _, fx := range loadFixtures(w.t) {
+		w.seed(fx)
+		w.check(fx, invoke(fx.fn, w.payload(fx)))
+	}
+	got := w.streamOrders()
+	if len(got) != 2 || got["100234"] == "" || got["100235"] != "CANCELLED" {
+		w.t.Errorf("Stream orders after the scenario = %v, want 100234 live and 100235 cancelled", got)
+	}
 }
 
 // Every event goes through lambda.NewHandler on the local adapters, exactly
 // as `make invoke` runs it.
-func TestEveryEventOnLocalAdapters(t *testing.T) {
-	for _, fx := range loadFixtures(t) {
-		t.Run(fx.name, func(t *testing.T) {
-			env, err := localenv.Open(t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), localenv.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer env.Close()
-			seed(t, env.Deps.Profiles, fx)
-			h, err := env.Deps.Handler(fx.fn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext).Invoke(context.Background(), fx.payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			check(t, fx, res)
-		})
+func TestEventScenarioOnLocalAdapters(t *testing.T) {
+	env, err := localenv.Open(t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), localenv.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer env.Close()
+	w := newWorld(t, env.Deps.Profiles)
+	w.run(func(fn string, payload []byte) []byte {
+		h, err := env.Deps.Handler(fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := lambda.NewHandler(httpadapter.NewV2(h).ProxyWithContext).Invoke(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	})
 }
 
 // Every event goes through the Lambda wiring of awsenv, on DynamoDB and KMS
-// served by moto.
-func TestEveryEventOnAWSAdapters(t *testing.T) {
+// served by moto: each function builds its own dependencies, as each Lambda
+// does.
+func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	srv := mototest.Get(t)
 	table := mototest.ProfilesTable(t)
-	key := mototest.KMSKey(t)
 	t.Setenv(dynamo.EnvProfilesTable, table)
-	t.Setenv(kmssealer.EnvKeyID, key)
+	t.Setenv(dynamo.EnvShipmentsTable, mototest.ShipmentsTable(t))
+	t.Setenv(kmssealer.EnvKeyID, mototest.KMSKey(t))
 	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint())
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	t.Setenv("AWS_SESSION_TOKEN", "")
 	t.Setenv("AWS_REGION", "eu-west-2")
+	t.Setenv(awsenv.EnvLogLevel, "ERROR")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
@@ -179,39 +347,34 @@ func TestEveryEventOnAWSAdapters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fx := range loadFixtures(t) {
-		t.Run(fx.name, func(t *testing.T) {
-			if tok, _ := fx.body["AuthorizationToken"].(string); tok != "" {
-				// Each fixture starts from its own profile state.
-				_, err := srv.DynamoDB().DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table),
-					Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: profile.ID(tok)}}})
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			seed(t, deps.Profiles, fx)
-			h, err := awsenv.Handler(ctx, fx.fn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := h.Invoke(ctx, fx.payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body := check(t, fx, res)
-			if fx.fn == "AddNewUserFunction" {
-				tok := body["AuthorizationToken"].(string)
-				out, err := srv.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
-					Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: profile.ID(tok)}}})
-				if err != nil || out.Item == nil {
-					t.Fatalf("the new profile is not in DynamoDB: %v", err)
-				}
-				raw, _ := json.Marshal(out.Item)
-				if bytes.Contains(raw, []byte(tok)) {
-					t.Error("the DynamoDB item contains the AuthorizationToken")
-				}
-			}
-		})
+	w := newWorld(t, deps.Profiles)
+	var newToken string
+	w.run(func(fn string, payload []byte) []byte {
+		h, err := awsenv.Handler(ctx, fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.Invoke(ctx, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fn == "AddNewUserFunction" {
+			var resp events.APIGatewayV2HTTPResponse
+			json.Unmarshal(res, &resp)
+			var body struct{ AuthorizationToken string }
+			json.Unmarshal([]byte(resp.Body), &body)
+			newToken = body.AuthorizationToken
+		}
+		return res
+	})
+	out, err := srv.DynamoDB().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: profile.ID(newToken)}}})
+	if err != nil || out.Item == nil {
+		t.Fatalf("the profile AddNewUser created is not in DynamoDB: %v", err)
+	}
+	raw, _ := json.Marshal(out.Item)
+	if bytes.Contains(raw, []byte(newToken)) {
+		t.Error("the DynamoDB item contains the AuthorizationToken")
 	}
 }
 

@@ -69,6 +69,7 @@ func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
 			Linnworks:     lw,
 			Logger:        logger,
 			Profiles:      embedded.NewProfiles(db, key),
+			Shipments:     embedded.NewShipments(db, o.Now),
 			Stream:        stream.NewPool(streamOpts...),
 			StreamOptions: streamOpts,
 			PublicBaseURL: o.PublicBaseURL,

@@ -37,6 +37,13 @@ var Endpoints = []Endpoint{
 	// The 2020 sample manifest spells the parameter ConfigDeleteEndpoint;
 	// current Linnworks docs say ConfigDeletedEndpoint. Both routes work.
 	{Contract: "ConfigDeleted", LogicalID: "ConfigDeletedFunction", Paths: []string{"/linnworks/ConfigDeleted", "/linnworks/ConfigDelete"}, ManifestParam: "ConfigDeletedEndpoint"},
+	{Contract: "UserAvailableServices", LogicalID: "UserAvailableServicesFunction", Paths: []string{"/linnworks/UserAvailableServices"}, ManifestParam: "UserAvailableServicesEndpoint"},
+	{Contract: "GenerateLabel", LogicalID: "GenerateLabelFunction", Paths: []string{"/linnworks/GenerateLabel"}, ManifestParam: "GenerateLabelEndpoint"},
+	{Contract: "CancelLabel", LogicalID: "CancelLabelFunction", Paths: []string{"/linnworks/CancelLabel"}, ManifestParam: "CancelLabelEndpoint"},
+	{Contract: "CreateManifest", LogicalID: "CreateManifestFunction", Paths: []string{"/linnworks/CreateManifest"}, ManifestParam: "CreateManifest"},
+	{Contract: "PrintManifest", LogicalID: "PrintManifestFunction", Paths: []string{"/linnworks/PrintManifest"}, ManifestParam: "PrintManifest"},
+	{Contract: "ExtendedPropertyMapping", LogicalID: "ExtendedPropertyMappingFunction", Paths: []string{"/linnworks/ExtendedPropertyMapping"}, ManifestParam: "ExtPropertyMap"},
+	{Contract: "Quote", LogicalID: "QuoteFunction", Paths: []string{"/linnworks/Quote"}, ManifestParam: "Quote"},
 }
 
 // Vendor identifies the integration in the Linnworks app manifest.

@@ -1,0 +1,7 @@
+// Command cancellabel is the CancelLabel Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("CancelLabelFunction") }

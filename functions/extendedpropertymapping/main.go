@@ -1,0 +1,7 @@
+// Command extendedpropertymapping is the ExtendedPropertyMapping Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("ExtendedPropertyMappingFunction") }

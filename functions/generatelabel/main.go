@@ -1,0 +1,7 @@
+// Command generatelabel is the GenerateLabel Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("GenerateLabelFunction") }

@@ -1,0 +1,7 @@
+// Command printmanifest is the PrintManifest Lambda function of the Linnworks shipping
+// contract.
+package main
+
+import "linnstream/internal/awsenv"
+
+func main() { awsenv.Start("PrintManifestFunction") }
