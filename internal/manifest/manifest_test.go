@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"linnstream/internal/manifest"
+	"linnstream/internal/manifest/pdftext"
 )
 
 var filed = time.Date(2026, 11, 22, 17, 30, 0, 0, time.UTC)
@@ -39,13 +40,17 @@ func rows(n int) []manifest.Row {
 	return out
 }
 
-func render(t *testing.T, m manifest.Manifest) ([]byte, pdfText) {
+func render(t *testing.T, m manifest.Manifest) ([]byte, pdftext.Pages) {
 	t.Helper()
 	data, err := manifest.RenderPDF(m)
 	if err != nil {
 		t.Fatalf("RenderPDF: %v", err)
 	}
-	return data, readPDFText(t, data)
+	text, err := pdftext.Read(data)
+	if err != nil {
+		t.Fatalf("read the PDF's text: %v", err)
+	}
+	return data, text
 }
 
 func TestRenderPDFShowsEveryConsignmentAndTotals(t *testing.T) {
@@ -69,12 +74,12 @@ func TestRenderPDFShowsEveryConsignmentAndTotals(t *testing.T) {
 		"Collected by (driver)", "Signature", "Page 1 of 1",
 	}
 	for _, s := range want {
-		if text.count(s) == 0 {
-			t.Errorf("PDF does not show %q; it shows %q", s, text.all())
+		if text.Count(s) == 0 {
+			t.Errorf("PDF does not show %q; it shows %q", s, text.All())
 		}
 	}
 	// "3" is both a row number and the consignment total.
-	if n := text.count("3"); n < 2 {
+	if n := text.Count("3"); n < 2 {
 		t.Errorf("%q shown %d times, want row number and consignment total", "3", n)
 	}
 }
@@ -96,8 +101,8 @@ func TestRenderPDFIsA4(t *testing.T) {
 			t.Errorf("MediaBox [%s], want A4 [0 0 595.28 841.89]", got)
 		}
 	}
-	if len(text.pages) != 1 {
-		t.Errorf("%d pages, want 1", len(text.pages))
+	if len(text) != 1 {
+		t.Errorf("%d pages, want 1", len(text))
 	}
 }
 
@@ -106,26 +111,26 @@ func TestRenderPDFPaginatesLongManifests(t *testing.T) {
 	data, text := render(t, manifest.Manifest{Reference: "STRM-20261122-003", Date: filed, Sender: sender(), Rows: rs})
 
 	pages := len(regexp.MustCompile(`/Type /Page\b[^s]`).FindAll(data, -1))
-	if pages < 4 || pages != len(text.pages) {
-		t.Fatalf("%d page objects and %d content streams, want the same number, at least 4", pages, len(text.pages))
+	if pages < 4 || pages != len(text) {
+		t.Fatalf("%d page objects and %d content streams, want the same number, at least 4", pages, len(text))
 	}
-	for i := range text.pages {
+	for i := range text {
 		for _, h := range []string{"Order", "Tracking", "Weight kg", fmt.Sprintf("Page %d of %d", i+1, pages)} {
-			if !text.pageHas(i, h) {
+			if !text.PageHas(i, h) {
 				t.Errorf("page %d lacks %q", i+1, h)
 			}
 		}
-		if i > 0 && !text.pageHas(i, "Collection manifest STRM-20261122-003 (continued)") {
+		if i > 0 && !text.PageHas(i, "Collection manifest STRM-20261122-003 (continued)") {
 			t.Errorf("page %d lacks the continuation heading", i+1)
 		}
 	}
 	for i, r := range rs {
 		for _, s := range []string{r.OrderID, r.Tracking, r.Consignee, fmt.Sprint(i + 1)} {
-			if n := text.count(s); n < 1 {
+			if n := text.Count(s); n < 1 {
 				t.Errorf("row %d: %q is missing", i+1, s)
 			}
 		}
-		if n := text.count(r.Tracking); n != 1 {
+		if n := text.Count(r.Tracking); n != 1 {
 			t.Errorf("row %d: tracking %q shown %d times, want once", i+1, r.Tracking, n)
 		}
 	}
@@ -135,13 +140,13 @@ func TestRenderPDFPaginatesLongManifests(t *testing.T) {
 		packages += r.Packages
 		grams += r.WeightGrams
 	}
-	last := len(text.pages) - 1
+	last := len(text) - 1
 	for _, s := range []string{"Totals", "200", fmt.Sprint(packages), fmt.Sprintf("%.2f kg", grams/1000)} {
-		if !text.pageHas(last, s) {
+		if !text.PageHas(last, s) {
 			t.Errorf("last page lacks total %q", s)
 		}
 	}
-	if text.pageHas(0, "Totals") {
+	if text.PageHas(0, "Totals") {
 		t.Error("totals are on the first page of a multi-page manifest")
 	}
 }
@@ -157,8 +162,8 @@ func TestRenderPDFTextOutsideWindows1252(t *testing.T) {
 	}
 	data, text := render(t, m)
 	for _, s := range []string{"Café “Zürich” – Entrepôt €", "????? 1", "??-7", "??? ? Müller and Sons"} {
-		if text.count(s) != 1 {
-			t.Errorf("PDF does not show %q; it shows %q", s, text.all())
+		if text.Count(s) != 1 {
+			t.Errorf("PDF does not show %q; it shows %q", s, text.All())
 		}
 	}
 	if bytes.Contains(data, []byte("王")) || bytes.Contains(data, []byte("\x00Sons")) {
@@ -173,7 +178,7 @@ func TestRenderPDFShortensOverlongCells(t *testing.T) {
 		Rows: []manifest.Row{{OrderID: "100001", Consignee: long, Tracking: "STRM1", Packages: 1}},
 	})
 	var cut string
-	for _, s := range text.all() {
+	for _, s := range text.All() {
 		if strings.HasPrefix(s, "Bartholomew") {
 			cut = s
 		}
@@ -187,7 +192,7 @@ func TestRenderPDFShortensOverlongCells(t *testing.T) {
 func TestRenderPDFWithoutRows(t *testing.T) {
 	_, text := render(t, manifest.Manifest{Reference: "STRM-20261122-006", Date: filed, Sender: sender()})
 	for _, s := range []string{"No consignments", "Totals", "0", "0.00 kg"} {
-		if text.count(s) == 0 {
+		if text.Count(s) == 0 {
 			t.Errorf("PDF does not show %q", s)
 		}
 	}

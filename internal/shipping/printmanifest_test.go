@@ -2,17 +2,15 @@ package shipping_test
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"encoding/base64"
-	"io"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"linnstream/internal/manifest/pdftext"
 	"linnstream/internal/profile"
 )
 
@@ -43,7 +41,11 @@ func TestPrintManifestRendersTheFiledManifest(t *testing.T) {
 	if !regexp.MustCompile(`/MediaBox \[0 0 595\.2\d+ 841\.8\d+\]`).Match(pdf) {
 		t.Error("the PDF is not A4 portrait")
 	}
-	text := pdfStrings(t, pdf)
+	pages, err := pdftext.Read(pdf)
+	if err != nil {
+		t.Fatalf("read the PDF's text: %v", err)
+	}
+	text := pages.All()
 	for _, want := range []string{
 		"Collection manifest",
 		senderName, senderCo, senderStreet, senderCity, senderPost + " GB", "Tel " + senderPhone,
@@ -102,124 +104,4 @@ func TestPrintManifestBadInput(t *testing.T) {
 			}
 		})
 	}
-}
-
-var (
-	pdfStreamDict = regexp.MustCompile(`<<([^<>]*)>>\s*stream\r?\n`)
-	pdfLength     = regexp.MustCompile(`/Length (\d+)`)
-)
-
-// pdfStrings returns the strings a PDF's compressed content streams show
-// with Tj and TJ, in order, decoded from Windows-1252 (ASCII in these tests).
-func pdfStrings(t *testing.T, data []byte) []string {
-	t.Helper()
-	var out []string
-	for _, m := range pdfStreamDict.FindAllSubmatchIndex(data, -1) {
-		dict := string(data[m[2]:m[3]])
-		if !strings.Contains(dict, "/FlateDecode") {
-			continue
-		}
-		lm := pdfLength.FindStringSubmatch(dict)
-		if lm == nil {
-			t.Fatalf("stream without /Length: %q", dict)
-		}
-		n, _ := strconv.Atoi(lm[1])
-		if m[1]+n > len(data) {
-			t.Fatalf("stream length %d runs past the end of the file", n)
-		}
-		zr, err := zlib.NewReader(bytes.NewReader(data[m[1] : m[1]+n]))
-		if err != nil {
-			t.Fatalf("inflate stream: %v", err)
-		}
-		content, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatalf("inflate stream: %v", err)
-		}
-		out = append(out, shownStrings(t, content)...)
-	}
-	return out
-}
-
-// shownStrings finds the operands of Tj ("(abc) Tj") and TJ ("[(a) 5 (bc)] TJ").
-func shownStrings(t *testing.T, content []byte) []string {
-	t.Helper()
-	var out, pending, array []string
-	inArray := false
-	for i := 0; i < len(content); {
-		switch c := content[i]; {
-		case c == '(':
-			s, next := pdfLiteral(t, content, i)
-			if inArray {
-				array = append(array, s)
-			} else {
-				pending = append(pending, s)
-			}
-			i = next
-		case c == '[':
-			inArray, array = true, nil
-			i++
-		case c == ']':
-			inArray = false
-			pending = append(pending, strings.Join(array, ""))
-			i++
-		case !strings.ContainsRune(" \t\r\n\f\x00()<>[]{}/%", rune(c)):
-			j := i
-			for j < len(content) && !strings.ContainsRune(" \t\r\n\f\x00()<>[]{}/%", rune(content[j])) {
-				j++
-			}
-			if op := string(content[i:j]); (op == "Tj" || op == "TJ") && len(pending) > 0 {
-				out = append(out, pending[len(pending)-1])
-			}
-			if !inArray {
-				pending = nil
-			}
-			i = j
-		default:
-			i++
-		}
-	}
-	return out
-}
-
-// pdfLiteral reads the literal string starting at content[i] == '('.
-func pdfLiteral(t *testing.T, content []byte, i int) (string, int) {
-	t.Helper()
-	var b []byte
-	depth := 0
-	for i++; i < len(content); i++ {
-		c := content[i]
-		switch {
-		case c == '\\' && i+1 < len(content):
-			i++
-			switch e := content[i]; e {
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case '0', '1', '2', '3', '4', '5', '6', '7':
-				v, k := 0, 0
-				for ; k < 3 && i+k < len(content) && content[i+k] >= '0' && content[i+k] <= '7'; k++ {
-					v = v*8 + int(content[i+k]-'0')
-				}
-				b = append(b, byte(v))
-				i += k - 1
-			default:
-				b = append(b, e)
-			}
-		case c == '(':
-			depth++
-			b = append(b, c)
-		case c == ')' && depth == 0:
-			return string(b), i + 1
-		case c == ')':
-			depth--
-			b = append(b, c)
-		default:
-			b = append(b, c)
-		}
-	}
-	t.Fatal("unterminated string in content stream")
-	return "", 0
 }

@@ -1,33 +1,36 @@
-package manifest_test
+// Package pdftext reads back the text a PDF draws: it inflates the
+// FlateDecode content streams and extracts the strings shown with the Tj and
+// TJ operators, decoded from Windows-1252. It understands the PDFs
+// internal/manifest writes and is meant for tests that check them.
+package pdftext
 
 import (
 	"bytes"
 	"compress/zlib"
+	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
 	"strings"
-	"testing"
 )
 
-// pdfText is what a PDF draws: for each page content stream, in order, the
-// strings shown with Tj and TJ, decoded from Windows-1252.
-type pdfText struct {
-	pages [][]string
-}
+// Pages are the strings each content stream (one per page) shows, in order.
+type Pages [][]string
 
-func (p pdfText) all() []string {
+// All returns every shown string of every page, in order.
+func (p Pages) All() []string {
 	var out []string
-	for _, pg := range p.pages {
+	for _, pg := range p {
 		out = append(out, pg...)
 	}
 	return out
 }
 
-// count returns how often s is drawn as a whole string.
-func (p pdfText) count(s string) int {
+// Count returns how often s is shown as a whole string.
+func (p Pages) Count(s string) int {
 	n := 0
-	for _, t := range p.all() {
+	for _, t := range p.All() {
 		if t == s {
 			n++
 		}
@@ -35,8 +38,12 @@ func (p pdfText) count(s string) int {
 	return n
 }
 
-func (p pdfText) pageHas(i int, s string) bool {
-	for _, t := range p.pages[i] {
+// PageHas reports whether page i shows s as a whole string.
+func (p Pages) PageHas(i int, s string) bool {
+	if i < 0 || i >= len(p) {
+		return false
+	}
+	for _, t := range p[i] {
 		if t == s {
 			return true
 		}
@@ -47,11 +54,10 @@ func (p pdfText) pageHas(i int, s string) bool {
 var streamDict = regexp.MustCompile(`<<([^<>]*)>>\s*stream\r?\n`)
 var lengthKey = regexp.MustCompile(`/Length (\d+)`)
 
-// readPDFText inflates every FlateDecode stream of a PDF and extracts the
-// strings its text operators show.
-func readPDFText(t *testing.T, data []byte) pdfText {
-	t.Helper()
-	var out pdfText
+// Read inflates every FlateDecode stream of a PDF and extracts the strings
+// its text operators show.
+func Read(data []byte) (Pages, error) {
+	var out Pages
 	for _, m := range streamDict.FindAllSubmatchIndex(data, -1) {
 		dict := string(data[m[2]:m[3]])
 		if !strings.Contains(dict, "/FlateDecode") {
@@ -59,30 +65,33 @@ func readPDFText(t *testing.T, data []byte) pdfText {
 		}
 		lm := lengthKey.FindStringSubmatch(dict)
 		if lm == nil {
-			t.Fatalf("stream without /Length: %q", dict)
+			return nil, fmt.Errorf("stream without /Length: %q", dict)
 		}
 		n, _ := strconv.Atoi(lm[1])
 		start := m[1]
 		if start+n > len(data) {
-			t.Fatalf("stream length %d runs past the end of the file", n)
+			return nil, fmt.Errorf("stream length %d runs past the end of the file", n)
 		}
 		zr, err := zlib.NewReader(bytes.NewReader(data[start : start+n]))
 		if err != nil {
-			t.Fatalf("inflate stream: %v", err)
+			return nil, fmt.Errorf("inflate stream: %w", err)
 		}
 		content, err := io.ReadAll(zr)
 		if err != nil {
-			t.Fatalf("inflate stream: %v", err)
+			return nil, fmt.Errorf("inflate stream: %w", err)
 		}
-		out.pages = append(out.pages, showStrings(t, content))
+		shown, err := showStrings(content)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, shown)
 	}
-	return out
+	return out, nil
 }
 
 // showStrings tokenises a content stream just enough to find the operands
 // of Tj ("(abc) Tj") and TJ ("[(a) -20 (bc)] TJ").
-func showStrings(t *testing.T, content []byte) []string {
-	t.Helper()
+func showStrings(content []byte) ([]string, error) {
 	var (
 		out     []string
 		pending []string // string operands since the last operator
@@ -93,7 +102,10 @@ func showStrings(t *testing.T, content []byte) []string {
 		c := content[i]
 		switch {
 		case c == '(':
-			s, next := literal(t, content, i)
+			s, next, err := literal(content, i)
+			if err != nil {
+				return nil, err
+			}
 			if inArray {
 				array = append(array, s)
 			} else {
@@ -123,7 +135,7 @@ func showStrings(t *testing.T, content []byte) []string {
 			i++
 		}
 	}
-	return out
+	return out, nil
 }
 
 func isRegular(c byte) bool {
@@ -131,8 +143,7 @@ func isRegular(c byte) bool {
 }
 
 // literal reads the PDF literal string starting at content[i] == '('.
-func literal(t *testing.T, content []byte, i int) (string, int) {
-	t.Helper()
+func literal(content []byte, i int) (string, int, error) {
 	var b []byte
 	depth := 0
 	for i++; i < len(content); i++ {
@@ -141,7 +152,7 @@ func literal(t *testing.T, content []byte, i int) (string, int) {
 		case '\\':
 			i++
 			if i >= len(content) {
-				t.Fatal("string ends in a backslash")
+				return "", 0, errors.New("string ends in a backslash")
 			}
 			switch e := content[i]; e {
 			case 'n':
@@ -169,7 +180,7 @@ func literal(t *testing.T, content []byte, i int) (string, int) {
 			b = append(b, c)
 		case ')':
 			if depth == 0 {
-				return fromCP1252(b), i + 1
+				return fromCP1252(b), i + 1, nil
 			}
 			depth--
 			b = append(b, c)
@@ -177,8 +188,7 @@ func literal(t *testing.T, content []byte, i int) (string, int) {
 			b = append(b, c)
 		}
 	}
-	t.Fatal("unterminated string in content stream")
-	return "", 0
+	return "", 0, errors.New("unterminated string in content stream")
 }
 
 var cp1252High = []rune("€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ")
