@@ -185,10 +185,11 @@ const (
 func labelRequest(token, serviceID string, orderID int) *shipping.GenerateLabelRequest {
 	return &shipping.GenerateLabelRequest{
 		Auth: shipping.Auth{AuthorizationToken: token},
-		Name: "Jane Doe", CompanyName: "Doe & Co",
-		AddressLine1: "12 High Street", AddressLine2: "Flat 3", AddressLine3: "Hyde Park",
-		Town: "Leeds", Region: "West Yorkshire", CountryCode: "GB", Postalcode: "LS6 1AA",
-		DeliveryNote: "Ring twice", Email: "jane.doe@example.com", Phone: "+44 7700 900123",
+		Address: shipping.Address{Name: "Jane Doe", CompanyName: "Doe & Co",
+			AddressLine1: "12 High Street", AddressLine2: "Flat 3", AddressLine3: "Hyde Park",
+			Town: "Leeds", Region: "West Yorkshire", CountryCode: "GB", Postalcode: "LS6 1AA",
+			Email: "jane.doe@example.com", Phone: "+44 7700 900123"},
+		DeliveryNote: "Ring twice",
 		OrderID: orderID, OrderReference: "AMZ-" + strconv.Itoa(orderID), OrderCurrency: "GBP", OrderValue: 42.5, PostageCharges: 4.95,
 		ServiceID: serviceID,
 		Packages: []shipping.LabelPackage{

@@ -35,23 +35,29 @@ type LabelPackage struct {
 	Items          []LabelItem `json:"Items"`
 }
 
+// Address is the consignee's address and contact, as GenerateLabel and
+// Quote carry them (note the lower-case c of Postalcode).
+type Address struct {
+	Name         string `json:"Name"`
+	CompanyName  string `json:"CompanyName"`
+	AddressLine1 string `json:"AddressLine1"`
+	AddressLine2 string `json:"AddressLine2"`
+	AddressLine3 string `json:"AddressLine3"`
+	Town         string `json:"Town"`
+	Region       string `json:"Region"`
+	CountryCode  string `json:"CountryCode"`
+	Postalcode   string `json:"Postalcode"`
+	Email        string `json:"Email"`
+	Phone        string `json:"Phone"`
+}
+
 // GenerateLabelRequest asks for the labels of one Linnworks order. The
 // service's option values arrive as ServiceConfigItems or, in the current
 // API pages' spelling, SaveConfigItems; both are read (§6.7).
 type GenerateLabelRequest struct {
 	Auth
-	Name                    string                  `json:"Name"`
-	CompanyName             string                  `json:"CompanyName"`
-	AddressLine1            string                  `json:"AddressLine1"`
-	AddressLine2            string                  `json:"AddressLine2"`
-	AddressLine3            string                  `json:"AddressLine3"`
-	Town                    string                  `json:"Town"`
-	Region                  string                  `json:"Region"`
-	CountryCode             string                  `json:"CountryCode"`
-	Postalcode              string                  `json:"Postalcode"`
+	Address
 	DeliveryNote            string                  `json:"DeliveryNote"`
-	Email                   string                  `json:"Email"`
-	Phone                   string                  `json:"Phone"`
 	OrderID                 int                     `json:"OrderId"`
 	OrderReference          string                  `json:"OrderReference"`
 	OrderCurrency           string                  `json:"OrderCurrency"`

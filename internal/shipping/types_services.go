@@ -37,54 +37,13 @@ type ServiceProperty struct {
 // DeliveryNote is tolerated (the apidocs example sends it) and unused.
 type QuoteRequest struct {
 	Auth
-	Name                    string          `json:"Name"`
-	CompanyName             string          `json:"CompanyName"`
-	AddressLine1            string          `json:"AddressLine1"`
-	AddressLine2            string          `json:"AddressLine2"`
-	AddressLine3            string          `json:"AddressLine3"`
-	Town                    string          `json:"Town"`
-	Region                  string          `json:"Region"`
-	CountryCode             string          `json:"CountryCode"`
-	Postalcode              string          `json:"Postalcode"`
-	Email                   string          `json:"Email"`
-	Phone                   string          `json:"Phone"`
-	DeliveryNote            string          `json:"DeliveryNote"`
-	OrderReference          string          `json:"OrderReference"`
-	OrderCurrency           string          `json:"OrderCurrency"`
-	OrderValue              float64         `json:"OrderValue"`
-	Packages                []QuotePackage  `json:"Packages"`
-	OrderExtendedProperties []QuoteProperty `json:"OrderExtendedProperties"`
-}
-
-// QuotePackage is one parcel of the consignment; weights in grams,
-// dimensions in cm.
-type QuotePackage struct {
-	SequenceNumber int                `json:"SequenceNumber"`
-	PackageWeight  float64            `json:"PackageWeight"`
-	PackageWidth   float64            `json:"PackageWidth"`
-	PackageHeight  float64            `json:"PackageHeight"`
-	PackageDepth   float64            `json:"PackageDepth"`
-	PackageFormat  string             `json:"PackageFormat"`
-	Items          []QuotePackageItem `json:"Items"`
-}
-
-// QuotePackageItem is one line of a package.
-type QuotePackageItem struct {
-	ItemName           string          `json:"ItemName"`
-	ProductCode        string          `json:"ProductCode"`
-	Quantity           int             `json:"Quantity"`
-	UnitValue          float64         `json:"UnitValue"`
-	UnitWeight         float64         `json:"UnitWeight"`
-	Height             float64         `json:"Height"`
-	Width              float64         `json:"Width"`
-	Length             float64         `json:"Length"`
-	ExtendedProperties []QuoteProperty `json:"ExtendedProperties"`
-}
-
-// QuoteProperty is a mapped extended property.
-type QuoteProperty struct {
-	Name  string `json:"Name"`
-	Value string `json:"Value"`
+	Address
+	DeliveryNote            string                  `json:"DeliveryNote"`
+	OrderReference          string                  `json:"OrderReference"`
+	OrderCurrency           string                  `json:"OrderCurrency"`
+	OrderValue              float64                 `json:"OrderValue"`
+	Packages                []LabelPackage          `json:"Packages"`
+	OrderExtendedProperties []LabelExtendedProperty `json:"OrderExtendedProperties"`
 }
 
 // QuoteResponse lists one quote per usable service.
