@@ -190,7 +190,7 @@ func labelRequest(token, serviceID string, orderID int) *shipping.GenerateLabelR
 			Town: "Leeds", Region: "West Yorkshire", CountryCode: "GB", Postalcode: "LS6 1AA",
 			Email: "jane.doe@example.com", Phone: "+44 7700 900123"},
 		DeliveryNote: "Ring twice",
-		OrderID: orderID, OrderReference: "AMZ-" + strconv.Itoa(orderID), OrderCurrency: "GBP", OrderValue: 42.5, PostageCharges: 4.95,
+		OrderID:      orderID, OrderReference: "AMZ-" + strconv.Itoa(orderID), OrderCurrency: "GBP", OrderValue: 42.5, PostageCharges: 4.95,
 		ServiceID: serviceID,
 		Packages: []shipping.LabelPackage{
 			{SequenceNumber: 0, PackageWeight: 1500, PackageWidth: 30, PackageHeight: 20, PackageDepth: 10, PackageFormat: "BOX",
