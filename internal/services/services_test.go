@@ -13,6 +13,7 @@ import (
 
 	"linnstream/internal/profile"
 	"linnstream/internal/services"
+	"linnstream/internal/services/servicestest"
 	"linnstream/internal/stream"
 	"linnstream/internal/streamsandbox"
 	"linnstream/internal/wizard"
@@ -55,44 +56,6 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// counting wraps the pool's clients: it counts depot reads and, once extra
-// is set, adds those depots to Stream's answer (a depot created in Stream).
-type counting struct {
-	pool  *stream.Pool
-	calls atomic.Int32
-	mu    sync.Mutex
-	extra []stream.Depot
-}
-
-type countingLister struct {
-	c     *counting
-	inner services.DepotLister
-}
-
-func (l countingLister) Depots(ctx context.Context) ([]stream.Depot, error) {
-	l.c.calls.Add(1)
-	ds, err := l.inner.Depots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l.c.mu.Lock()
-	defer l.c.mu.Unlock()
-	return append(ds, l.c.extra...), nil
-}
-
-func (c *counting) source(acct stream.Account) (services.DepotLister, error) {
-	inner, err := services.PoolSource(c.pool)(acct)
-	if err != nil {
-		return nil, err
-	}
-	return countingLister{c: c, inner: inner}, nil
-}
-
-func (c *counting) addDepot(d stream.Depot) {
-	c.mu.Lock()
-	c.extra = append(c.extra, d)
-	c.mu.Unlock()
-}
 
 var uuidV5 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
@@ -183,8 +146,8 @@ func TestServiceIDDerivation(t *testing.T) {
 func TestCacheAndNewMethods(t *testing.T) {
 	f := newFixture(t)
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	cnt := &counting{pool: f.pool}
-	cat := services.NewCatalogue(cnt.source, services.WithClock(clk.Now), services.WithTTL(time.Minute))
+	cnt := servicestest.New(f.pool)
+	cat := services.NewCatalogue(cnt.Source, services.WithClock(clk.Now), services.WithTTL(time.Minute))
 	p := f.profile("sandbox", "sandbox-secret")
 	other := f.profile("sandbox", "sandbox-secret")
 	other.ID = "second profile, same account"
@@ -201,11 +164,11 @@ func TestCacheAndNewMethods(t *testing.T) {
 	if _, err := cat.Resolve(ctx, p, first[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := cnt.calls.Load(); n != 1 {
+	if n := cnt.Reads(); n != 1 {
 		t.Fatalf("depot reads within the TTL = %d, want 1", n)
 	}
 
-	cnt.addDepot(stream.Depot{
+	cnt.AddDepot(stream.Depot{
 		ID: "3", Address: stream.Address{Name: "Leeds North"}, StockLocation: stream.StockLocation{ID: "13"},
 		DeliveryMethods: []stream.DeliveryMethod{{ID: "301", Name: "Vans", Type: "delivery"}, {ID: "302", Name: "Drones", Type: "AIR"}},
 	})
@@ -221,7 +184,7 @@ func TestCacheAndNewMethods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := cnt.calls.Load(); n != 2 {
+	if n := cnt.Reads(); n != 2 {
 		t.Fatalf("depot reads after expiry = %d, want 2", n)
 	}
 	if len(fresh) != 7 {
@@ -241,8 +204,8 @@ func TestCacheAndNewMethods(t *testing.T) {
 func TestResolve(t *testing.T) {
 	f := newFixture(t)
 	clk := &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	cnt := &counting{pool: f.pool}
-	cat := services.NewCatalogue(cnt.source, services.WithClock(clk.Now))
+	cnt := servicestest.New(f.pool)
+	cat := services.NewCatalogue(cnt.Source, services.WithClock(clk.Now))
 	p := f.profile("sandbox", "sandbox-secret")
 	ctx := context.Background()
 	list, err := cat.List(ctx, p)
@@ -266,13 +229,13 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%s) = %q", id, got.Name)
 		}
 	}
-	if n := cnt.calls.Load(); n != 1 {
+	if n := cnt.Reads(); n != 1 {
 		t.Fatalf("depot reads = %d, want 1 (hits come from the cache)", n)
 	}
 
 	// A method created in Stream a moment ago resolves at once: the miss
 	// refreshes the cache.
-	cnt.addDepot(stream.Depot{ID: "9", Address: stream.Address{Name: "Hull"}, StockLocation: stream.StockLocation{Name: "Hull"},
+	cnt.AddDepot(stream.Depot{ID: "9", Address: stream.Address{Name: "Hull"}, StockLocation: stream.StockLocation{Name: "Hull"},
 		DeliveryMethods: []stream.DeliveryMethod{{ID: "901", Name: "Bikes", Type: "COLLECTION"}}})
 	newID := services.ServiceID(wizard.Settings(p).Stream, "9", "901")
 	got, err := cat.Resolve(ctx, p, newID)
@@ -282,7 +245,7 @@ func TestResolve(t *testing.T) {
 	if got.Name != "Bikes (Hull)" || got.OrderType != "COLLECTION" {
 		t.Errorf("new method resolved to %q %q", got.Name, got.OrderType)
 	}
-	if n := cnt.calls.Load(); n != 2 {
+	if n := cnt.Reads(); n != 2 {
 		t.Fatalf("depot reads = %d, want 2", n)
 	}
 
@@ -293,7 +256,7 @@ func TestResolve(t *testing.T) {
 	if !errors.Is(err, services.ErrUnknownService) || !errors.As(err, &ue) || ue.ID != unknown {
 		t.Fatalf("Resolve(unknown) error = %v, want UnknownServiceError for %s", err, unknown)
 	}
-	if n := cnt.calls.Load(); n != 3 {
+	if n := cnt.Reads(); n != 3 {
 		t.Fatalf("depot reads after an unknown id = %d, want 3 (exactly one refresh)", n)
 	}
 
@@ -303,7 +266,7 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%q) error = %v, want ErrUnknownService", bad, err)
 		}
 	}
-	if n := cnt.calls.Load(); n != 3 {
+	if n := cnt.Reads(); n != 3 {
 		t.Fatalf("depot reads after malformed ids = %d, want 3", n)
 	}
 

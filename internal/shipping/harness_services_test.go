@@ -5,12 +5,12 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"linnstream/internal/profile"
 	"linnstream/internal/services"
+	"linnstream/internal/services/servicestest"
 	"linnstream/internal/shipment"
 	"linnstream/internal/shipping"
 	"linnstream/internal/stream"
@@ -40,45 +40,6 @@ func (c *settableClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func (c *settableClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-// depotSource counts the catalogue's depot reads and can add depots to what
-// Stream answers (a depot or method created in Stream; the sandbox has no
-// admin call for that).
-type depotSource struct {
-	pool  *stream.Pool
-	reads atomic.Int32
-	mu    sync.Mutex
-	extra []stream.Depot
-}
-
-type depotLister struct {
-	src   *depotSource
-	inner services.DepotLister
-}
-
-func (l depotLister) Depots(ctx context.Context) ([]stream.Depot, error) {
-	l.src.reads.Add(1)
-	ds, err := l.inner.Depots(ctx)
-	if err != nil {
-		return nil, err
-	}
-	l.src.mu.Lock()
-	defer l.src.mu.Unlock()
-	return append(ds, l.src.extra...), nil
-}
-
-func (s *depotSource) source(acct stream.Account) (services.DepotLister, error) {
-	inner, err := services.PoolSource(s.pool)(acct)
-	if err != nil {
-		return nil, err
-	}
-	return depotLister{src: s, inner: inner}, nil
-}
-
-func (s *depotSource) add(d stream.Depot) {
-	s.mu.Lock()
-	s.extra = append(s.extra, d)
-	s.mu.Unlock()
-}
 
 // svcHarness runs the handlers with a real Stream sandbox behind the
 // services catalogue and an in-memory shipment store behind manifests.
@@ -87,7 +48,7 @@ type svcHarness struct {
 	streamSrv *httptest.Server
 	streamURL string
 	clock     *settableClock
-	depots    *depotSource
+	depots    *servicestest.Source
 	ships     *shipment.MemStore
 }
 
@@ -103,7 +64,7 @@ func newSvcHarness(t *testing.T, s svcSetup) *svcHarness {
 	srv := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
 	t.Cleanup(srv.Close)
 	clk := &settableClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)} // a Monday
-	src := &depotSource{pool: stream.NewPool(stream.WithBackoff(time.Millisecond, 5*time.Millisecond))}
+	src := servicestest.New(stream.NewPool(stream.WithBackoff(time.Millisecond, 5*time.Millisecond)))
 	ships := shipment.NewMemStore(clk.Now)
 	mem := profile.NewMemStore()
 	cs := &countingStore{Store: mem}
@@ -119,7 +80,7 @@ func newSvcHarness(t *testing.T, s svcSetup) *svcHarness {
 		Now:    clk.Now,
 	}
 	if !s.noServices {
-		cfg.Services = services.NewCatalogue(src.source, services.WithClock(clk.Now))
+		cfg.Services = services.NewCatalogue(src.Source, services.WithClock(clk.Now))
 	}
 	if !s.noManifests {
 		cfg.Manifests = ships

@@ -165,7 +165,7 @@ func TestQuoteBadInput(t *testing.T) {
 			}
 		})
 	}
-	if n := s.depots.reads.Load(); n != 0 {
+	if n := s.depots.Reads(); n != 0 {
 		t.Errorf("bad requests read Stream's depots %d times", n)
 	}
 }

@@ -116,7 +116,7 @@ func TestUserAvailableServicesListsDepotsTimesMethods(t *testing.T) {
 			t.Errorf("service %d changed across calls: %v then %v", i, got[i]["ServiceUniqueId"], again[i]["ServiceUniqueId"])
 		}
 	}
-	if n := s.depots.reads.Load(); n != 2 {
+	if n := s.depots.Reads(); n != 2 {
 		t.Errorf("depot reads = %d, want 2 (one per call, the cache having expired)", n)
 	}
 }
@@ -135,11 +135,11 @@ func TestUserAvailableServicesCachesAndPicksUpNewMethods(t *testing.T) {
 	s.clock.Advance(30 * time.Second)
 	list(tok)
 	list(other) // another profile of the same Stream account shares the cache
-	if n := s.depots.reads.Load(); n != 1 {
+	if n := s.depots.Reads(); n != 1 {
 		t.Fatalf("depot reads within the TTL = %d, want 1", n)
 	}
 
-	s.depots.add(stream.Depot{ID: "7", Address: stream.Address{Name: "York Hub"}, StockLocation: stream.StockLocation{ID: "17", Name: "York Hub"},
+	s.depots.AddDepot(stream.Depot{ID: "7", Address: stream.Address{Name: "York Hub"}, StockLocation: stream.StockLocation{ID: "17", Name: "York Hub"},
 		DeliveryMethods: []stream.DeliveryMethod{{ID: "701", Name: "Same Day", Type: "DELIVERY"}}})
 	if n := len(list(tok)); n != 6 {
 		t.Fatalf("within the TTL got %d services, want the cached 6", n)
@@ -149,7 +149,7 @@ func TestUserAvailableServicesCachesAndPicksUpNewMethods(t *testing.T) {
 	if len(got) != 7 || got[6]["ServiceName"] != "Same Day (York Hub)" || got[6]["ServiceGroup"] != "York Hub" {
 		t.Fatalf("after the TTL: %d services, last %v", len(got), got[len(got)-1]["ServiceName"])
 	}
-	if n := s.depots.reads.Load(); n != 2 {
+	if n := s.depots.Reads(); n != 2 {
 		t.Errorf("depot reads = %d, want 2", n)
 	}
 }
