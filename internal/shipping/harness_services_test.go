@@ -40,7 +40,6 @@ func (c *settableClock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func (c *settableClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-
 // svcHarness runs the handlers with a real Stream sandbox behind the
 // services catalogue and an in-memory shipment store behind manifests.
 type svcHarness struct {
