@@ -6,7 +6,7 @@
 #   make bench      benchmarks
 #   make build      every Lambda bootstrap (linux/arm64) under .build/<LogicalId>/
 #   make build-<LogicalId>   one function, as `sam build` (BuildMethod: makefile) calls it
-#   make invoke FN=<LogicalId> EVENT=events/<file>.json   one function on one event, in-process
+#   make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…]   one function on one event, in-process
 #   make deploy     sam build && sam deploy (needs the sam CLI and AWS credentials)
 #   make manifest BASE_URL=https://…   the Linnworks app manifest for that deployment
 
@@ -42,7 +42,7 @@ build: $(addprefix build-,$(addsuffix Function,$(FUNCTIONS)))
 
 invoke:
 	@test -n '$(FN)' -a -n '$(EVENT)' || { echo 'usage: make invoke FN=<LogicalId> EVENT=events/<file>.json'; exit 2; }
-	$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)'
+	$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)' -token '$(TOKEN)'
 
 deploy:
 	sam build && sam deploy
