@@ -20,7 +20,8 @@ var (
 )
 
 // Profiles is a profile.Store in the database file. Secrets are sealed
-// before they are written.
+// before they are written. A write checks its context inside the
+// transaction, so a request whose deadline has passed writes nothing.
 type Profiles struct {
 	db     *DB
 	sealer secrets.Sealer
@@ -112,6 +113,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 		return fmt.Errorf("create profile %s: %w", p.Short(), err)
 	}
 	err = s.db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		b := tx.Bucket(bucketProfiles)
 		if b.Get([]byte(p.ID)) != nil {
 			return profile.ErrExists
@@ -133,6 +137,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 
 // Get returns the profile with the ID, deleted or not.
 func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
 	var data []byte
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketProfiles).Get([]byte(id))
@@ -163,6 +170,9 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
 	err = s.db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		b := tx.Bucket(bucketProfiles)
 		old := b.Get([]byte(p.ID))
 		if old == nil {
@@ -203,6 +213,9 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error) {
 	if key == "" {
 		return nil, fmt.Errorf("profile by webhook key: empty key: %w", profile.ErrNotFound)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", err)
 	}
 	var data []byte
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {

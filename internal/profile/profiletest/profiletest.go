@@ -36,6 +36,8 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"SecretsRoundTrip", testSecretsRoundTrip},
 		{"Deleted", testDeleted},
 		{"MapsNotAliased", testMapsNotAliased},
+		{"EmptySettingKept", testEmptySettingKept},
+		{"EndedContextWritesNothing", testEndedContextWritesNothing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -438,5 +440,51 @@ func testMapsNotAliased(t *testing.T, s profile.Store) {
 	upd.Settings["Depot"] = "changed-after-update"
 	if again := mustGet(t, s, p.ID); again.Settings["Depot"] != "LON1" {
 		t.Fatalf("changing the caller's maps after Update changed the stored profile: Depot %q", again.Settings["Depot"])
+	}
+}
+
+// testEmptySettingKept: a setting saved as "" must come back as "", not
+// vanish; a missing setting means "use the default", which for some items
+// (DEFAULT_LOCATION) is not empty.
+func testEmptySettingKept(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	p.Settings["DEFAULT_LOCATION"] = ""
+	mustCreate(t, s, p)
+	got := mustGet(t, s, p.ID)
+	if v, ok := got.Settings["DEFAULT_LOCATION"]; !ok || v != "" {
+		t.Fatalf("setting saved empty came back as %q (present %v), want an empty value", v, ok)
+	}
+	got.Settings["ClientId"] = ""
+	if err := s.Update(context.Background(), got); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if again := mustGet(t, s, p.ID); !maps.Equal(again.Settings, got.Settings) {
+		t.Fatalf("settings after Update = %v, want %v", again.Settings, got.Settings)
+	}
+}
+
+// testEndedContextWritesNothing: a request whose deadline has passed (its
+// caller was already told it failed) must not write.
+func testEndedContextWritesNothing(t *testing.T, s profile.Store) {
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	p := NewProfile(t)
+	if err := s.Create(ended, p); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Create with an ended context: got %v, want context.Canceled", err)
+	}
+	if _, err := s.Get(context.Background(), p.ID); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("Create with an ended context stored the profile: Get returned %v", err)
+	}
+	mustCreate(t, s, p)
+	changed := profile.Clone(p)
+	changed.Stage = "CHANGED"
+	if err := s.Update(ended, changed); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Update with an ended context: got %v, want context.Canceled", err)
+	}
+	if changed.Version != 1 {
+		t.Fatalf("failed Update changed Version to %d", changed.Version)
+	}
+	if got := mustGet(t, s, p.ID); got.Stage != p.Stage || got.Version != 1 {
+		t.Fatalf("Update with an ended context wrote: stage %q version %d", got.Stage, got.Version)
 	}
 }
