@@ -42,7 +42,10 @@ const (
 	maxResponseBytes = 32 << 20 // order pages can be large; anything bigger is a fault
 	maxMessageBytes  = 300      // of a Linnworks error message kept in errors
 	max429Retries    = 5
-	maxTransientTry  = 3 // attempts for idempotent calls on 5xx or network failures
+	// maxRetryAfterSeconds bounds a parsed Retry-After (one day); anything longer is
+	// handed back to the caller anyway.
+	maxRetryAfterSeconds = 24 * 60 * 60
+	maxTransientTry      = 3 // attempts for idempotent calls on 5xx or network failures
 )
 
 // Config is the stack's Linnworks application configuration.
@@ -427,8 +430,11 @@ type response struct {
 
 // exchange sends the request built by build, respecting the account's rate limit for op,
 // and retries 429 answers (honouring Retry-After) while the context allows. Idempotent
-// requests are also retried after 5xx answers and network failures. It returns the final
-// answer, whatever its status, or a *RetryLaterError.
+// requests are also retried after 5xx answers and network failures. A Retry-After longer
+// than the rate window (one minute) is not waited out here but handed back as the
+// *RetryLaterError's RetryAfter: it signals an outage rather than throttling, and a caller
+// without a deadline must not be held for it. It returns the final answer, whatever its
+// status, or a *RetryLaterError.
 func (c *Client) exchange(ctx context.Context, a *account, s *session, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (response, error) {
 	limit := RateLimit(op)
 	// Linnworks counts requests when they arrive; a slightly longer window keeps network
@@ -471,7 +477,7 @@ func (c *Client) exchange(ctx context.Context, a *account, s *session, op string
 			if d <= 0 {
 				d = c.backoff(throttled)
 			}
-			if throttled > max429Retries || !fits(ctx, d) {
+			if throttled > max429Retries || !fits(ctx, d) || d > c.window {
 				return response{}, &RetryLaterError{Op: op, Status: res.status, RetryAfter: d, Reason: "throttled by Linnworks"}
 			}
 			c.log.WarnContext(ctx, "linnworks throttled the request, backing off", "account", a.hash, "endpoint", op, "wait", d.String())
@@ -485,7 +491,7 @@ func (c *Client) exchange(ctx context.Context, a *account, s *session, op string
 			if d <= 0 {
 				d = c.backoff(transient)
 			}
-			if fits(ctx, d) {
+			if fits(ctx, d) && d <= c.window {
 				c.log.WarnContext(ctx, "linnworks server error, retrying", "account", a.hash, "endpoint", op, "status", res.status, "wait", d.String())
 				if c.sleep(ctx, d) == nil {
 					continue
@@ -521,7 +527,9 @@ func (c *Client) parseRetryAfter(v string) time.Duration {
 	}
 	var d time.Duration
 	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-		d = time.Duration(n * float64(time.Second))
+		// Clamp before converting: a float beyond the range of Duration converts to an
+		// undefined value.
+		d = time.Duration(min(n, maxRetryAfterSeconds) * float64(time.Second))
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(c.now())
 	}

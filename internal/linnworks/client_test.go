@@ -670,3 +670,115 @@ func TestRateLimitWaitsWithTheRealClock(t *testing.T) {
 		t.Fatalf("cancelled wait: %v", err)
 	}
 }
+
+// TestLongRetryAfterIsHandedBack: a wait longer than the rate window is an outage, not
+// throttling; the client returns at once with the wait instead of holding a caller that has
+// no deadline.
+func TestLongRetryAfterIsHandedBack(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		retryAfter string
+		want       time.Duration
+	}{
+		{"429 for an hour", http.StatusTooManyRequests, "3600", time.Hour},
+		{"503 for ten minutes", http.StatusServiceUnavailable, "600", 10 * time.Minute},
+		{"absurd value is clamped to a day", http.StatusTooManyRequests, "1e30", 24 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			f.setHandler(func(w http.ResponseWriter, r *http.Request, n int) {
+				w.Header().Set("Retry-After", tc.retryAfter)
+				writeJSON(w, tc.status, map[string]string{"Message": "down for maintenance"})
+			})
+			ft := newFakeTime()
+			c := newClient(t, f, linnworks.WithClock(ft.Now), linnworks.WithSleep(ft.Sleep))
+			_, err := c.Identifiers(context.Background(), install)
+			if !linnworks.IsRetryable(err) || linnworks.RetryAfter(err) != tc.want {
+				t.Fatalf("err = %v (retry after %v); want retry later after %v", err, linnworks.RetryAfter(err), tc.want)
+			}
+			if s := ft.Sleeps(); len(s) != 0 {
+				t.Fatalf("the client waited %v itself", s)
+			}
+			if n := f.apiHits.Load(); n != 1 {
+				t.Fatalf("%d requests, want 1", n)
+			}
+		})
+	}
+}
+
+// Test429BacksOffWithoutRetryAfterAndReadsDates: without Retry-After the waits grow
+// exponentially (with jitter); an HTTP-date Retry-After is read against the clock.
+func Test429BacksOffWithoutRetryAfterAndReadsDates(t *testing.T) {
+	f := newFake(t)
+	ft := newFakeTime()
+	var hits atomic.Int32
+	var dateWait atomic.Int64 // HTTP dates have whole seconds; the clock has jitter in it
+	f.setHandler(func(w http.ResponseWriter, r *http.Request, n int) {
+		switch hits.Add(1) {
+		case 1, 2:
+			w.WriteHeader(http.StatusTooManyRequests)
+		case 3:
+			now := ft.Now()
+			at := now.Add(5 * time.Second).Truncate(time.Second)
+			dateWait.Store(int64(at.Sub(now)))
+			w.Header().Set("Retry-After", at.Format(http.TimeFormat))
+			w.WriteHeader(http.StatusTooManyRequests)
+		default:
+			writeJSON(w, 200, []linnworks.Identifier{{Tag: "GIFT", Name: "Gift"}})
+		}
+	})
+	c := newClient(t, f, linnworks.WithClock(ft.Now), linnworks.WithSleep(ft.Sleep))
+	ids, err := c.Identifiers(context.Background(), install)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("identifiers %+v, err %v", ids, err)
+	}
+	s := ft.Sleeps()
+	if len(s) != 3 {
+		t.Fatalf("slept %v, want three waits", s)
+	}
+	if s[0] < 500*time.Millisecond || s[0] > time.Second || s[1] < time.Second || s[1] > 2*time.Second {
+		t.Errorf("back-off %v, want about 1s then about 2s", s[:2])
+	}
+	if want := time.Duration(dateWait.Load()); s[2] != want || want <= 4*time.Second {
+		t.Errorf("HTTP-date Retry-After gave a wait of %v, want %v", s[2], want)
+	}
+}
+
+// TestErrorMessageShapes reads Linnworks' explanation from every error body shape it uses:
+// v1 {Code, Message}, lower-case message, RFC 7807 problem details, a JSON string, plain text
+// and an empty body.
+func TestErrorMessageShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType, body, want string
+		status                        int
+	}{
+		{"v1", "application/json", `{"Code":"Invalid","Message":"Order is locked"}`, "Order is locked", 400},
+		{"lower case", "application/json", `{"message":"Tag is required"}`, "Tag is required", 400},
+		{"problem details", "application/problem+json", `{"type":"about:blank","title":"Unprocessable","status":422,"detail":"fromDate is in the future","instance":"/v2/orders"}`, "fromDate is in the future", 422},
+		{"problem title only", "application/problem+json", `{"type":"about:blank","title":"Conflict","status":409}`, "Conflict", 409},
+		{"JSON string", "application/json", `"Invalid order id"`, "Invalid order id", 400},
+		{"plain text", "text/plain", `Bad things happened`, "Bad things happened", 400},
+		{"empty body", "", ``, "Forbidden", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(t)
+			f.setHandler(func(w http.ResponseWriter, r *http.Request, n int) {
+				if tc.contentType != "" {
+					w.Header().Set("Content-Type", tc.contentType)
+				}
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			})
+			c := newClient(t, f)
+			_, err := c.PostalServices(context.Background(), install)
+			var de *linnworks.DataError
+			if !errors.As(err, &de) || linnworks.IsRetryable(err) || linnworks.IsTokenRevoked(err) {
+				t.Fatalf("err = %v; want only a *DataError", err)
+			}
+			if de.Status != tc.status || de.Message != tc.want || de.Op != "PostalServices/GetPostalServices" {
+				t.Fatalf("DataError %+v, want status %d message %q", de, tc.status, tc.want)
+			}
+		})
+	}
+}

@@ -321,20 +321,19 @@ func TestSandboxFullRun(t *testing.T) {
 		}
 	})
 
-	// A Stream order with a postal service and a postage cost.
-	var ship linnworkssandbox.AdminOrder
-	for _, o := range open {
-		si := o.Order.ShippingInfo
-		g := o.Order.GeneralInfo
-		if si.Vendor == linnworkssandbox.StreamVendor && si.PostalServiceId != "" && si.TotalWeight > 0 && o.TrackingNumber == "" &&
-			g.Status == 1 && !g.HoldOrCancel && !g.IsParked {
-			ship = o
-			break
-		}
+	// A paid Stream order whose shipping info differs in every field SetOrderShippingInfo
+	// takes (two weights, a cost, a manual adjustment), so that dropping or mixing up any of
+	// them shows.
+	added, err := sb.AddOrders(linnworkssandbox.OrderDetails{
+		GeneralInfo: linnworkssandbox.OrderGeneralInfo{Status: 1},
+		ShippingInfo: linnworkssandbox.OrderShippingInfo{PostalServiceId: linnworkssandbox.JustinDeliveryServiceID,
+			TotalWeight: 12.75, ItemWeight: 11.5, PostageCost: 8.45, ManualAdjust: true},
+		Items: []linnworkssandbox.OrderItem{{SKU: "BOX-01", Title: "Storage box", Quantity: 1, PricePerUnit: 20, Weight: 11.5}},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if ship.Order.OrderId == "" {
-		t.Fatal("no suitable order to ship in the seed")
-	}
+	ship := added[0]
 
 	t.Run("SetTrackingNumber keeps the shipping info", func(t *testing.T) {
 		before := ship.Order.ShippingInfo
@@ -348,6 +347,9 @@ func TestSandboxFullRun(t *testing.T) {
 		after := mustOrder(t, sb, ship.Order.OrderId).Order.ShippingInfo
 		if after.TrackingNumber != "STR-TRACK-0001" {
 			t.Fatalf("tracking not stored: %+v", after)
+		}
+		if before.PostalServiceId == "" || before.ItemWeight == before.TotalWeight || before.PostageCost == 0 || !before.ManualAdjust {
+			t.Fatalf("the order's shipping info cannot show a lost field: %+v", before)
 		}
 		if after.PostalServiceId != before.PostalServiceId || after.PostalServiceName != before.PostalServiceName ||
 			after.Vendor != before.Vendor || after.TotalWeight != before.TotalWeight || after.ItemWeight != before.ItemWeight ||
