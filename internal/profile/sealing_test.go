@@ -65,10 +65,14 @@ func TestOpenSecretsNotJSON(t *testing.T) {
 
 func TestMarkDeleted(t *testing.T) {
 	now := time.Date(2025, 5, 1, 12, 0, 0, 500, time.UTC)
-	p := &profile.Profile{ID: "x", Active: true, Secrets: map[string]string{"ClientSecret": "s"}, Settings: map[string]string{"Depot": "LON1"}}
+	p := &profile.Profile{ID: "x", Active: true, Email: "ops@example.com", AccountName: "ACC1",
+		Secrets: map[string]string{"ClientSecret": "s"}, Settings: map[string]string{"Depot": "LON1"}}
 	p.MarkDeleted(now, 90*24*time.Hour)
-	if !p.Deleted || p.Active || p.Secrets != nil {
-		t.Fatalf("after MarkDeleted: Deleted=%v Active=%v secrets=%d", p.Deleted, p.Active, len(p.Secrets))
+	if !p.Deleted || p.Active || p.Secrets != nil || p.Email != "" {
+		t.Fatalf("after MarkDeleted: Deleted=%v Active=%v secrets=%d email %q", p.Deleted, p.Active, len(p.Secrets), p.Email)
+	}
+	if p.AccountName != "ACC1" {
+		t.Fatal("MarkDeleted dropped the account name that identifies the record until it expires")
 	}
 	if !p.UpdatedAt.Equal(now) || !p.ExpiresAt.Equal(time.Date(2025, 7, 30, 12, 0, 0, 0, time.UTC)) {
 		t.Fatalf("UpdatedAt %v ExpiresAt %v", p.UpdatedAt, p.ExpiresAt)

@@ -20,13 +20,8 @@ func (h *Handlers) handleConfigDeleted(ctx context.Context, c *call, _ *ConfigDe
 			c.log.Info("profile already deleted")
 			return &ConfigDeletedResponse{}, nil
 		}
-		now := h.now().UTC()
-		p.Deleted = true
-		p.Active = false
-		p.Email = ""
 		wizard.Forget(p)
-		p.UpdatedAt = now
-		p.ExpiresAt = now.Add(h.retention)
+		p.MarkDeleted(h.now().UTC(), h.retention)
 		err := h.store.Update(ctx, p)
 		switch {
 		case err == nil:

@@ -3,6 +3,8 @@ package shipping_test
 import (
 	"strings"
 	"testing"
+
+	"linnstream/internal/shipping"
 )
 
 var configItemFields = []string{"ConfigItemId", "Name", "Description", "GroupName", "SortOrder", "SelectedValue",
@@ -141,6 +143,9 @@ func TestTokenRefusals(t *testing.T) {
 				{"wrong type", `{"AuthorizationToken":12345}`, "AuthorizationToken must be a string"},
 				{"unknown", `{"AuthorizationToken":"0b5bd7a3-7c41-4b8e-9d0c-5a1f2e3d4c5b"}`, "Authorization failed for token"},
 				{"malformed", `{"AuthorizationToken":"` + tok + `"`, "request body is not valid JSON"},
+				{"too large", `{"AuthorizationToken":"` + tok + `","ConfigStatus":"STREAM_CREDENTIALS","ConfigItems":[],"Pad":"` +
+					strings.Repeat(" ", shipping.MaxBodyBytes) + `"}`, "request body is larger than 1 MiB"},
+				{"array body", `[{"AuthorizationToken":"` + tok + `"}]`, "request body must be a JSON object"},
 			}
 			if endpoint != "ConfigDeleted" {
 				cases = append(cases, struct{ name, body, want string }{"deleted", `{"AuthorizationToken":"` + deleted + `","ConfigStatus":"STREAM_CREDENTIALS","ConfigItems":[]}`, "Authorization failed for token"})
