@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -168,5 +169,36 @@ func TestStoreFailureIsAnInternalError(t *testing.T) {
 	}
 	if !strings.Contains(hs.logs.String(), "connection reset by peer") {
 		t.Errorf("the cause was not logged:\n%s", hs.logs)
+	}
+}
+
+// A configured request id source with nothing for a request (API Gateway's
+// id outside API Gateway) falls back to the X-Request-Id header or a random
+// id, so the logs and the message still name the request.
+func TestEmptyRequestIDIsReplaced(t *testing.T) {
+	w, err := wizard.New(wizard.Options{Stream: &fakeStream{}, PublicBaseURL: publicBase})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	h, err := shipping.New(shipping.Config{Store: failingStore{profile.NewMemStore()}, Wizard: w,
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)), RequestID: func(*http.Request) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &harness{t: t, mux: h.Mux(), logs: logs}
+	// The harness sends X-Request-Id req-0.
+	if r := hs.post("UserConfig", `{"AuthorizationToken":"x"}`); r.message() != "internal error; please try again (request id req-0)" {
+		t.Fatalf("answer %s, want an internal error naming request req-0", r.raw)
+	}
+	if !strings.Contains(logs.String(), `"request_id":"req-0"`) {
+		t.Errorf("logs do not carry the request id:\n%s", logs)
+	}
+	hs.mux = h.UserConfig()
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"AuthorizationToken":"x"}`))
+	rec := httptest.NewRecorder()
+	hs.mux.ServeHTTP(rec, req)
+	if !regexp.MustCompile(`\(request id [0-9a-f]{16}\)"}$`).MatchString(rec.Body.String()) {
+		t.Errorf("without a header: %s, want a random request id", rec.Body)
 	}
 }

@@ -91,6 +91,11 @@ func endpoint[Req any, Resp any, PR response[Resp]](h *Handlers, name string, mo
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := h.now()
 		c := &call{requestID: h.requestID(r), baseURL: requestBaseURL(r)}
+		if c.requestID == "" {
+			// A configured source (API Gateway's id) that has none for this
+			// request must not leave the log lines and messages without one.
+			c.requestID = defaultRequestID(r)
+		}
 		c.log = h.log.With("request_id", c.requestID, "function", name)
 
 		resp, err := runCall(h, r, c, mode, fn)
