@@ -323,8 +323,14 @@ func (c *Client) authorize(ctx context.Context, a *account) (*session, error) {
 		return nil, &RetryLaterError{Op: opAuthorize, Status: res.status, Reason: c.redact(a, nil).clean(reason)}
 	}
 	server := strings.TrimRight(bs.Server, "/")
-	if u, err := url.Parse(server); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, &RetryLaterError{Op: opAuthorize, Status: res.status, Reason: "session has no usable Server"}
+	}
+	// The session token travels in every request to Server: a session obtained over HTTPS
+	// is never used over plain HTTP (only a local sandbox authorises over HTTP).
+	if strings.HasPrefix(strings.ToLower(c.cfg.AuthURL), "https:") && u.Scheme != "https" {
+		return nil, &RetryLaterError{Op: opAuthorize, Status: res.status, Reason: "session Server is not HTTPS"}
 	}
 	c.log.InfoContext(ctx, "linnworks session authorised", "account", a.hash, "locality", bs.Locality)
 	return &session{

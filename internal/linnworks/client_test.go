@@ -782,3 +782,32 @@ func TestErrorMessageShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionServerMustKeepHTTPS: a session obtained over HTTPS whose Server is plain HTTP
+// is refused, so the session token never crosses the network in clear.
+func TestSessionServerMustKeepHTTPS(t *testing.T) {
+	var apiHits atomic.Int32
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiHits.Add(1)
+		writeJSON(w, 200, []any{})
+	}))
+	defer api.Close()
+	auth := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"Token": sessionToken(1), "Server": api.URL, "Status": map[string]string{"State": "AVAILABLE"}})
+	}))
+	defer auth.Close()
+	c, err := linnworks.New(linnworks.Config{
+		AuthURL:       auth.URL + "/api/Auth/AuthorizeByApplication",
+		ApplicationID: appID, ApplicationSecret: appSecret,
+	}, linnworks.WithHTTPClient(auth.Client()), linnworks.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Identifiers(context.Background(), install)
+	if !linnworks.IsRetryable(err) || !strings.Contains(err.Error(), "not HTTPS") {
+		t.Fatalf("err = %v; want retry later naming the plain HTTP server", err)
+	}
+	if n := apiHits.Load(); n != 0 {
+		t.Fatalf("the session token was sent over plain HTTP %d times", n)
+	}
+}
