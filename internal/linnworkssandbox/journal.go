@@ -29,6 +29,10 @@ func (e JournalEntry) Target() string {
 	return e.Path + "?" + e.Query
 }
 
+// journalLimit bounds the journal of a long-running sandbox (`make run`): when it is full the
+// oldest tenth is dropped. Seq keeps counting, so a reader can tell that entries are gone.
+const journalLimit = 10000
+
 // journaledHeaders are the request headers the journal keeps.
 var journaledHeaders = []string{"Content-Type", "Accept", "Authorization"}
 
@@ -46,6 +50,9 @@ func (s *Sandbox) record(r *http.Request, body []byte, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.journalSeq++
+	if len(s.journal) >= journalLimit {
+		s.journal = append([]JournalEntry(nil), s.journal[len(s.journal)-journalLimit*9/10:]...)
+	}
 	s.journal = append(s.journal, JournalEntry{
 		Seq:    s.journalSeq,
 		Time:   now,
@@ -58,7 +65,8 @@ func (s *Sandbox) record(r *http.Request, body []byte, status int) {
 	})
 }
 
-// Journal returns every API request received since the start or the last ClearJournal.
+// Journal returns the API requests received since the start or the last ClearJournal, the
+// most recent journalLimit at most.
 func (s *Sandbox) Journal() []JournalEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()

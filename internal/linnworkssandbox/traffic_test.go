@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +141,28 @@ func TestJournal(t *testing.T) {
 	}
 	if got := e.sb.Journal(); len(got) != 0 {
 		t.Errorf("journal after clear: %d entries", len(got))
+	}
+}
+
+// TestJournalIsBounded: a long-running sandbox keeps the most recent requests only, and the
+// sequence numbers show what was dropped.
+func TestJournalIsBounded(t *testing.T) {
+	e := newEnv(t, Options{NoSeed: true})
+	req := httptest.NewRequest("GET", "/api/OpenOrders/GetIdentifiers", nil)
+	total := journalLimit + journalLimit/2
+	for range total {
+		e.sb.record(req, nil, http.StatusOK)
+	}
+	j := e.sb.Journal()
+	if len(j) > journalLimit || len(j) < journalLimit*9/10 {
+		t.Fatalf("journal holds %d entries after %d requests, want at most %d and at least %d", len(j), total, journalLimit, journalLimit*9/10)
+	}
+	if last := j[len(j)-1].Seq; last != total {
+		t.Fatalf("last entry is %d, want %d", last, total)
+	}
+	for i := 1; i < len(j); i++ {
+		if j[i].Seq != j[i-1].Seq+1 {
+			t.Fatalf("entries %d and %d are not consecutive", j[i-1].Seq, j[i].Seq)
+		}
 	}
 }
