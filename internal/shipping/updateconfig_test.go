@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"linnstream/internal/profile"
+	"linnstream/internal/shipping"
 	"linnstream/internal/wizard"
 )
 
@@ -282,5 +283,31 @@ func TestUpdateConfigConflict(t *testing.T) {
 	p := hs.stored(tok)
 	if p.AccountName != "changed meanwhile" || p.Stage != "" || len(p.Secrets) != 0 || len(p.Settings) != 0 {
 		t.Errorf("stored profile = %+v; the losing write must leave no trace", p)
+	}
+}
+
+// Without a configured timeout the handlers still run under a deadline, and
+// it ends before API Gateway cuts the request at 30 s.
+func TestDefaultDeadlineIsBelowAPIGateway(t *testing.T) {
+	var (
+		deadline time.Time
+		has      bool
+		left     time.Duration
+	)
+	recording := checkerFunc(func(ctx context.Context, _, _, _, _ string) error {
+		deadline, has = ctx.Deadline()
+		left = time.Until(deadline)
+		return nil
+	})
+	hs := newHarness(t, setup{checker: recording})
+	tok := hs.addUser()
+	if r := hs.post("UpdateConfig", update(tok, wizard.StageCredentials, stageValues[0].items)); r.isError() {
+		t.Fatal(r.raw)
+	}
+	if !has || left <= 0 || left >= 30*time.Second {
+		t.Fatalf("the live check ran with deadline %v (set %v), %v ahead; want one under 30 s", deadline, has, left)
+	}
+	if shipping.DefaultTimeout <= 0 || shipping.DefaultTimeout >= 30*time.Second {
+		t.Fatalf("DefaultTimeout = %v, want below API Gateway's 30 s", shipping.DefaultTimeout)
 	}
 }

@@ -91,11 +91,57 @@ func TestUserConfigListAndBooleanItems(t *testing.T) {
 			t.Errorf("no items in group %q", g)
 		}
 	}
+	// What each item is, as the guide and the issue name it.
+	type def struct {
+		valueType    float64
+		required, ro bool
+		group        string
+	}
+	const (
+		creds, partner, sender, warehouse, date = "Stream API Credentials", "Partner Account", "Sender Address", "Warehouse Configuration", "Date Configuration"
+		label, streamCfg, webhook, sync, adv    = "Label Configuration", "Stream Configuration", "Webhook Configuration", "Order Synchronization", "Advanced Settings"
+	)
+	defs := map[string]def{
+		"STREAM_API_URL": {0, true, false, creds}, "STREAM_CLIENT_ID": {0, true, false, creds},
+		// A stored password may be left empty to keep it.
+		"STREAM_CLIENT_SECRET": {4, false, false, creds}, "STREAM_PARTY": {0, false, false, creds},
+		"PARTNER_ID": {0, false, false, partner}, "PARTNER_NAME": {0, false, false, partner},
+		"SENDER_CONTACT_NAME": {0, true, false, sender}, "SENDER_COMPANY": {0, true, false, sender},
+		"SENDER_ADDRESS_1": {0, true, false, sender}, "SENDER_ADDRESS_2": {0, false, false, sender},
+		"SENDER_CITY": {0, true, false, sender}, "SENDER_REGION": {0, true, false, sender},
+		"SENDER_COUNTRY": {0, true, false, sender}, "SENDER_POSTCODE": {0, true, false, sender},
+		"SENDER_PHONE":         {0, true, false, sender},
+		"USE_DEFAULT_LOCATION": {3, true, false, warehouse}, "DEFAULT_LOCATION": {0, false, false, warehouse},
+		"USE_CURRENT_DATE_AS_PICKUP": {3, true, false, date},
+		"LABEL_REFERENCE":            {5, true, false, label}, "LABEL_FORMAT": {5, true, false, label}, "LABEL_COUNT": {5, true, false, label},
+		"STREAM_SEQUENCE_IDENTIFIERS": {3, true, false, streamCfg}, "MARK_PROCESSED_ON_DELIVERED": {3, true, false, streamCfg},
+		"WEBHOOKS_ENABLED": {3, true, false, webhook}, "WEBHOOK_URL": {0, false, true, webhook},
+		"ORDER_SYNC_ENABLED": {3, true, false, sync}, "DISPATCH_SYNC_ENABLED": {3, true, false, sync},
+		"LOOKBACK_DAYS":       {1, true, false, sync},
+		"LINNWORKS_API_TOKEN": {4, false, false, adv}, "ORDER_NUMBER_PREFIX": {0, false, false, adv},
+	}
+	for id, d := range defs {
+		it, ok := byID[id]
+		if !ok {
+			t.Errorf("CONFIG lacks %s", id)
+			continue
+		}
+		if it["ValueType"] != d.valueType || it["MustBeSpecified"] != d.required || it["ReadOnly"] != d.ro || it["GroupName"] != d.group {
+			t.Errorf("%s = ValueType %v MustBeSpecified %v ReadOnly %v GroupName %v; want %v %v %v %q",
+				id, it["ValueType"], it["MustBeSpecified"], it["ReadOnly"], it["GroupName"], d.valueType, d.required, d.ro, d.group)
+		}
+		if lv := it["ListValues"].([]any); (d.valueType == 5) != (len(lv) > 0) {
+			t.Errorf("%s has %d ListValues", id, len(lv))
+		}
+	}
+	if sc := byID["SENDER_COUNTRY"]; sc["RegExValidation"] != "^[A-Za-z]{2}$" || sc["RegExError"] == nil {
+		t.Errorf("SENDER_COUNTRY = %v, want an alpha-2 pattern with its message", sc)
+	}
 	lf := byID["LABEL_FORMAT"]
 	if lf["ValueType"] != 5.0 || lf["SelectedValue"] != "PORTRAIT_STANDARD" || lf["RegExValidation"] != nil {
 		t.Errorf("LABEL_FORMAT = %v", lf)
 	}
-	wantLF := `[{"Display":"Default 4×6","Value":"DEFAULT_4X6"},{"Display":"Portrait without QR","Value":"PORTRAIT_NO_QR"},` +
+	wantLF := `[{"Display":"Default (4×6 with QR \u0026 Barcode)","Value":"DEFAULT_4X6"},{"Display":"Portrait without QR","Value":"PORTRAIT_NO_QR"},` +
 		`{"Display":"Portrait Standard","Value":"PORTRAIT_STANDARD"},{"Display":"Compact (100x50mm without QR)","Value":"COMPACT_100X50"}]`
 	if got := fmtJSON(lf["ListValues"]); got != wantLF {
 		t.Errorf("LABEL_FORMAT ListValues = %s", got)

@@ -318,7 +318,7 @@ func definitions() []Item {
 		{ID: ItemLabelFormat, Name: "Label format", Group: groupLabel, Type: List,
 			Description: "Layout of the shipping label",
 			Options: []Option{
-				{Display: "Default 4×6", Value: string(LabelDefault4x6)},
+				{Display: "Default (4×6 with QR & Barcode)", Value: string(LabelDefault4x6)},
 				{Display: "Portrait without QR", Value: string(LabelPortraitNoQR)},
 				{Display: "Portrait Standard", Value: string(LabelPortraitStandard)},
 				{Display: "Compact (100x50mm without QR)", Value: string(LabelCompact100x50)},
