@@ -238,3 +238,34 @@ func TestCreateOrResolve(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateOrResolveDuplicateNeverShown: Stream refuses every re-post as a
+// duplicate yet no read shows the order. The order exists, so the caller
+// must get an unknown outcome, never a rejection it would record as final.
+func TestCreateOrResolveDuplicateNeverShown(t *testing.T) {
+	var posts, gets atomic.Int32
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			if posts.Add(1) == 1 {
+				hangUp(w)
+				return
+			}
+			writeRaw(w, 422, "application/json", `{"response":{"valid":false,"errors":[{"code":"DUPLICATE","description":"an order with orderNo 1001 already exists","severity":"ERROR"}]}}`)
+		case http.MethodGet:
+			gets.Add(1)
+			writeRaw(w, 404, "application/json", `{"response":{"valid":false,"errors":[{"code":"NOTFOUND","severity":"ERROR"}]}}`)
+		}
+	})
+	_, err := f.client(t).CreateOrResolve(context.Background(), testOrder("1001"))
+	var ou *OutcomeUnknownError
+	if !errors.Is(err, ErrOutcomeUnknown) || !errors.As(err, &ou) || ou.OrderNo != "1001" {
+		t.Fatalf("err = %v, want an unknown outcome for 1001", err)
+	}
+	if !IsDuplicate(err) {
+		t.Fatalf("err = %v lost the duplicate refusal it wraps", err)
+	}
+	if posts.Load() != 1+maxResolveRounds || gets.Load() != maxResolveRounds {
+		t.Fatalf("%d posts and %d reads, want %d and %d", posts.Load(), gets.Load(), 1+maxResolveRounds, maxResolveRounds)
+	}
+}

@@ -14,8 +14,9 @@ const maxResolveRounds = 3
 // it reads the order back by order number; if Stream has it, its data is
 // returned with Recovered set; if not, the order is posted once more, and a
 // duplicate refusal of that post is settled by reading again. When Stream
-// cannot be read the error still matches ErrOutcomeUnknown, so the caller can
-// retry later without risking a second order.
+// cannot be read, or keeps refusing the order as a duplicate without showing
+// it, the error still matches ErrOutcomeUnknown, so the caller can retry
+// later without risking a second order.
 func (c *Client) CreateOrResolve(ctx context.Context, o *Order) (*CreateResult, error) {
 	res, err := c.CreateOrder(ctx, o)
 	if err == nil || !errors.Is(err, ErrOutcomeUnknown) {
@@ -47,6 +48,13 @@ func (c *Client) CreateOrResolve(ctx context.Context, o *Order) (*CreateResult, 
 		default:
 			return nil, err
 		}
+	}
+	if !errors.Is(err, ErrOutcomeUnknown) {
+		// The last post was refused as a duplicate: Stream holds an order
+		// with this number that no read has shown yet. That is not a
+		// rejection of the order, so the caller must resolve it by reading.
+		err = &OutcomeUnknownError{Op: "create order " + no, OrderNo: no,
+			Err: fmt.Errorf("%w; reading it back found nothing", err)}
 	}
 	return nil, err
 }
