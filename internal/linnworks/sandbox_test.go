@@ -632,6 +632,11 @@ func TestSandboxInstallIdentifiersTwice(t *testing.T) {
 	defer images.Close()
 	base := images.URL + "/assets" + strings.TrimSuffix(badge.PathPrefix, "/")
 
+	// An earlier install that stopped part-way left one identifier behind.
+	seq5, _ := linnworks.SequenceTag(5)
+	if _, err := e.c.SaveIdentifier(ctx, sandboxToken, linnworks.Identifier{IsCustom: true, Tag: seq5, Name: "SEQ 05", ImageURL: linnworks.IdentifierImageURL(base, seq5)}); err != nil {
+		t.Fatal(err)
+	}
 	acct, first, err := e.c.Install(ctx, sandboxToken, base)
 	if err != nil {
 		t.Fatal(err)
@@ -639,9 +644,13 @@ func TestSandboxInstallIdentifiersTwice(t *testing.T) {
 	if acct.Server != e.srv.URL {
 		t.Fatalf("account %+v", acct)
 	}
+	// The token is checked live although a session was cached.
+	if n := e.calls(http.MethodPost, "Auth/AuthorizeByApplication", http.StatusOK); n != 2 {
+		t.Fatalf("%d authorisations, want 2 (the earlier session and the live check)", n)
+	}
 	specs := linnworks.StandardIdentifiers()
-	if first.Created != len(specs) || first.Updated != 0 {
-		t.Fatalf("first install: %+v, want %d created", first, len(specs))
+	if first.Created != len(specs)-1 || first.Updated != 0 || first.Unchanged != 1 {
+		t.Fatalf("first install: %+v, want %d created and the existing one unchanged", first, len(specs)-1)
 	}
 	saves := e.calls(http.MethodPost, "OpenOrders/SaveIdentifier", http.StatusOK)
 	second, err := e.c.EnsureIdentifiers(ctx, sandboxToken, base)
