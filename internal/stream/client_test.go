@@ -1,9 +1,11 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -664,5 +666,34 @@ func TestCreateOrderBody(t *testing.T) {
 	}
 	if body.Delivery["deliveryMethod"] != "Delivery" {
 		t.Fatalf("delivery = %v", body.Delivery)
+	}
+}
+
+// TestAcceptedAnswerKeepsEveryMessage: an answer with valid:true succeeds
+// whatever the severities of its messages, and none of them is lost; the
+// log names their codes but never their texts, which may quote addresses.
+func TestAcceptedAnswerKeepsEveryMessage(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeRaw(w, 200, "application/json", `{"response":{"valid":true,"consignmentNo":"C1","orderNo":"1001","trackingId":"T1","trackingURL":"https://t/1",
+			"errors":[{"code":"GEOCODE","description":"1 Example Street, LS1 1AA could not be located","severity":"ERROR"},
+			          {"code":"NOCONTACT","message":"ada@example.com bounced","severity":"warning"}]}}`)
+	})
+	var logs bytes.Buffer
+	c := f.client(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	res, err := c.CreateOrder(context.Background(), testOrder("1001"))
+	if err != nil {
+		t.Fatalf("a valid:true answer failed: %v", err)
+	}
+	if len(res.Warnings) != 2 || res.Warnings[0].Code != "GEOCODE" || res.Warnings[1].Text() != "ada@example.com bounced" {
+		t.Fatalf("warnings = %+v, want both messages", res.Warnings)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "GEOCODE,NOCONTACT") {
+		t.Fatalf("log %q does not name the warning codes", out)
+	}
+	for _, personal := range []string{"Example Street", "LS1 1AA", "ada@example.com"} {
+		if strings.Contains(out, personal) {
+			t.Fatalf("log carries %q: %s", personal, out)
+		}
 	}
 }

@@ -338,9 +338,19 @@ func (c *Client) interpret(ctx context.Context, req request, res *response, out 
 	case res.status >= 400:
 		return nil, &StatusError{Op: req.op, URL: res.url, Status: res.status, Messages: h.messages}
 	}
-	if warnings != nil {
+	// Stream accepted the request, so nothing it said blocks it: every
+	// message, whatever its severity, is returned to the caller as a warning.
+	warnings = nil
+	if len(h.messages) > 0 {
+		warnings = h.messages
+		// Only the codes are logged: the texts may quote the addresses and
+		// contacts they are about.
+		codes := make([]string, len(warnings))
+		for i, m := range warnings {
+			codes[i] = m.Code
+		}
 		c.log.LogAttrs(ctx, slog.LevelInfo, "stream warnings",
-			slog.String("op", req.op), slog.String("warnings", joinMessages(warnings)))
+			slog.String("op", req.op), slog.String("codes", strings.Join(codes, ",")))
 	}
 	if out != nil {
 		if err := json.Unmarshal(h.payload, out); err != nil {
