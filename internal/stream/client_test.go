@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -695,5 +697,29 @@ func TestAcceptedAnswerKeepsEveryMessage(t *testing.T) {
 		if strings.Contains(out, personal) {
 			t.Fatalf("log carries %q: %s", personal, out)
 		}
+	}
+}
+
+// TestWebhookAuthHeaderNeverInErrors: a subscription carries the profile's
+// webhook secret; a Stream that quotes the request back must not put it in
+// the error.
+func TestWebhookAuthHeaderNeverInErrors(t *testing.T) {
+	const hookSecret = "whk-9f3a7c-never-shown"
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		writeJSON(w, 422, map[string]any{"response": map[string]any{"valid": false,
+			"errors": []any{map[string]any{"code": "BADHOOK", "description": "cannot subscribe " + string(body), "severity": "ERROR"}}}})
+	})
+	_, err := f.client(t).SubscribeWebhook(context.Background(), Subscription{Event: "DELIVERED", EventType: "CONSHEADER",
+		URLPath: "https://hooks.example/stream/webhook/k1", AuthHeader: hookSecret})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !ve.HasCode("BADHOOK") {
+		t.Fatalf("err = %v, want Stream's refusal", err)
+	}
+	if strings.Contains(err.Error(), hookSecret) || strings.Contains(fmt.Sprint(ve.Messages), hookSecret) {
+		t.Fatalf("error leaks the webhook secret: %v", err)
+	}
+	if !strings.Contains(err.Error(), "[redacted]") || !strings.Contains(err.Error(), "hooks.example") {
+		t.Fatalf("error %q lost the rest of the message", err)
 	}
 }

@@ -46,6 +46,7 @@ type request struct {
 	kind    kind
 	noAuth  bool   // the token request: no bearer, no party
 	orderNo string // for the OutcomeUnknownError of a create
+	secret  string // a secret the body carries (a webhook auth header), scrubbed from the reply
 }
 
 type response struct {
@@ -93,26 +94,26 @@ func (c *Client) send(ctx context.Context, req request, token string) (*response
 	if err != nil {
 		// Without a connection nothing was written: the request surely did
 		// not reach Stream.
-		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: connected.Load(), Err: c.scrubErr(err, token)}
+		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: connected.Load(), Err: c.scrubErr(err, token, req.secret)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: c.scrubErr(err, token)}
+		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: c.scrubErr(err, token, req.secret)}
 	}
-	data = c.scrub(data, token)
+	data = c.scrub(data, token, req.secret)
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, url: u}, nil
 }
 
-// scrub removes the secret and the bearer token from a reply, should Stream
-// ever echo them, so that no error built from it carries them.
-func (c *Client) scrub(data []byte, token string) []byte {
-	// A very short secret would match ordinary text; real ones are long.
-	if len(c.acct.ClientSecret) >= minScrubLen && bytes.Contains(data, []byte(c.acct.ClientSecret)) {
-		data = bytes.ReplaceAll(data, []byte(c.acct.ClientSecret), redacted)
-	}
-	if len(token) >= minScrubLen && bytes.Contains(data, []byte(token)) {
-		data = bytes.ReplaceAll(data, []byte(token), redacted)
+// scrub removes the client secret, the bearer token and the request's own
+// secret from a reply, should Stream ever echo them, so that no error built
+// from it carries them.
+func (c *Client) scrub(data []byte, token, extra string) []byte {
+	for _, s := range [...]string{c.acct.ClientSecret, token, extra} {
+		// A very short secret would match ordinary text; real ones are long.
+		if len(s) >= minScrubLen && bytes.Contains(data, []byte(s)) {
+			data = bytes.ReplaceAll(data, []byte(s), redacted)
+		}
 	}
 	return data
 }
@@ -125,11 +126,10 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.cause }
 
-func (c *Client) scrubErr(err error, token string) error {
+func (c *Client) scrubErr(err error, token, extra string) error {
 	msg := err.Error()
-	if (len(c.acct.ClientSecret) >= minScrubLen && strings.Contains(msg, c.acct.ClientSecret)) ||
-		(len(token) >= minScrubLen && strings.Contains(msg, token)) {
-		return &scrubbedError{msg: string(c.scrub([]byte(msg), token)), cause: errors.Unwrap(err)}
+	if clean := c.scrub([]byte(msg), token, extra); string(clean) != msg {
+		return &scrubbedError{msg: string(clean), cause: errors.Unwrap(err)}
 	}
 	return err
 }

@@ -58,7 +58,7 @@ func (c *Client) SubscribeWebhook(ctx context.Context, s Subscription) (int, err
 	var out struct {
 		ID Int `json:"id"`
 	}
-	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/webhooks/webhooks", body: body, kind: kindPost}, &out); err != nil {
+	if _, err := c.do(ctx, request{op: op, method: "POST", path: "/webhooks/webhooks", body: body, kind: kindPost, secret: s.AuthHeader}, &out); err != nil {
 		return 0, err
 	}
 	return int(out.ID), nil
