@@ -121,3 +121,76 @@ func TestLimiterCoversTokenRequests(t *testing.T) {
 		t.Fatalf("after a window: %v", err)
 	}
 }
+
+// TestDefaultLimitPerAccount: without options a Stream account gets 200
+// requests a minute, token requests included, shared by every profile of
+// the account (clients differing only in party); another account has its
+// own budget.
+func TestDefaultLimitPerAccount(t *testing.T) {
+	clock := newFakeClock()
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"response": map[string]any{"valid": true, "depots": []any{}}})
+	})
+	p := NewPool(WithClock(clock.Now), WithBackoff(time.Millisecond, 4*time.Millisecond))
+	a := f.account()
+	b := a
+	b.Party = "OTHER-PROFILE"
+	ca, err := p.Client(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := p.Client(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Each client: one token request and 99 calls; 200 requests in all.
+	for _, c := range []*Client{ca, cb} {
+		for range 99 {
+			if _, err := c.Depots(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n := len(f.requests(true)); n != 200 {
+		t.Fatalf("%d requests sent, want 200", n)
+	}
+	for _, c := range []*Client{ca, cb} {
+		_, err := c.Depots(ctx)
+		var rl *RateLimitError
+		if !errors.As(err, &rl) || !rl.Local {
+			t.Fatalf("request 201: err = %v, want the client-side limit", err)
+		}
+	}
+	other := a
+	other.ClientID = "another-account"
+	co, _ := p.Client(other)
+	if _, err := co.Depots(ctx); err != nil {
+		t.Fatalf("another account is held back: %v", err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := ca.Depots(ctx); err != nil {
+		t.Fatalf("a minute later: %v", err)
+	}
+}
+
+// TestBackoffGrowsWithJitter: waits between retries double from the base up
+// to the maximum, each drawn from its upper half, and never fall below what
+// Stream asked for in Retry-After.
+func TestBackoffGrowsWithJitter(t *testing.T) {
+	c := &Client{backoff: [2]time.Duration{100 * time.Millisecond, time.Second}}
+	for n, ceiling := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 9: time.Second} {
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := c.backoffWait(n, 0)
+			if d < ceiling/2 || d > ceiling {
+				t.Fatalf("retry %d waited %s, want between %s and %s", n, d, ceiling/2, ceiling)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 2 {
+			t.Fatalf("retry %d always waited the same %v: no jitter", n, seen)
+		}
+	}
+	if d := c.backoffWait(1, 30*time.Second); d != 30*time.Second {
+		t.Fatalf("with Retry-After 30s the wait is %s", d)
+	}
+}
