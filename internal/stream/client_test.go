@@ -723,3 +723,22 @@ func TestWebhookAuthHeaderNeverInErrors(t *testing.T) {
 		t.Fatalf("error %q lost the rest of the message", err)
 	}
 }
+
+// TestPersistent401KeepsTheProblem: when a fresh token is refused too, the
+// problem+json Stream's OAuth layer answered with says why.
+func TestPersistent401KeepsTheProblem(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
+		writeRaw(w, 401, "application/problem+json", `{"type":"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html","title":"invalid_token","status":401,"detail":"The access token is not valid for this party"}`)
+	})
+	_, err := f.client(t).OrderStatus(context.Background(), "1001")
+	var ae *AuthError
+	if !errors.As(err, &ae) || ae.Status != 401 || ae.Title != "invalid_token" || ae.Detail != "The access token is not valid for this party" {
+		t.Fatalf("err = %#v", err)
+	}
+	if !strings.Contains(err.Error(), "invalid_token: The access token is not valid for this party (HTTP 401)") || !errors.Is(err, ErrConfiguration) {
+		t.Fatalf("message %q", err)
+	}
+	if f.tokens.Load() != 2 || len(f.requests(false)) != 2 {
+		t.Fatalf("tokens %d, calls %d; want one refresh", f.tokens.Load(), len(f.requests(false)))
+	}
+}

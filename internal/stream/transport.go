@@ -329,7 +329,15 @@ func (c *Client) interpret(ctx context.Context, req request, res *response, out 
 		res.status == http.StatusUnprocessableEntity && req.method == http.MethodGet && failed:
 		return nil, &NotFoundError{Op: req.op, URL: res.url, Status: res.status, Messages: h.messages}
 	case res.status == http.StatusUnauthorized || res.status == http.StatusForbidden:
-		return nil, &AuthError{ClientID: c.acct.ClientID, Status: res.status, Detail: joinMessages(h.messages)}
+		// The refusal comes as Stream's envelope or, from its OAuth layer,
+		// as problem+json (title, detail).
+		var p struct{ Type, Title, Detail string }
+		_ = json.Unmarshal(res.body, &p) // parseHead already saw a JSON object
+		ae := &AuthError{ClientID: c.acct.ClientID, Status: res.status, Type: p.Type, Title: p.Title, Detail: p.Detail}
+		if text := joinMessages(h.messages); text != "" {
+			ae.Detail = text
+		}
+		return nil, ae
 	case failed:
 		if len(errs) == 0 {
 			errs, warnings = h.messages, nil
