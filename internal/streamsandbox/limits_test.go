@@ -158,3 +158,33 @@ func TestFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestDefaults: the zero Options give the documented Stream behaviour: the
+// account sandbox / sandbox-secret, tokens that last five minutes, and 200
+// requests a minute per account, token requests included.
+func TestDefaults(t *testing.T) {
+	e := newEnv(t, Options{})
+	r := e.do(http.MethodPost, e.base+"/oauth", nil, map[string]string{
+		"grant_type": "client_credentials", "client_id": DefaultClientID, "client_secret": DefaultClientSecret,
+	})
+	if r.status != http.StatusOK || r.body["expires_in"] != float64(300) {
+		t.Fatalf("default token: HTTP %d %s, want expires_in 300", r.status, r.raw)
+	}
+	tok := r.body["access_token"].(string)
+	for i := 2; i <= 200; i++ {
+		if r := e.api(tok, http.MethodGet, "/depots/depots", nil); r.status != http.StatusOK {
+			t.Fatalf("request %d: HTTP %d %s", i, r.status, r.raw)
+		}
+	}
+	if r := e.api(tok, http.MethodGet, "/depots/depots", nil); r.status != http.StatusTooManyRequests {
+		t.Fatalf("request 201: HTTP %d, want 429", r.status)
+	}
+	e.clock.Advance(time.Minute)
+	if r := e.api(tok, http.MethodGet, "/depots/depots", nil); r.status != http.StatusOK {
+		t.Fatalf("a minute later: HTTP %d %s", r.status, r.raw)
+	}
+	e.clock.Advance(4 * time.Minute)
+	if r := e.api(tok, http.MethodGet, "/depots/depots", nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("after five minutes the token still works: HTTP %d", r.status)
+	}
+}
