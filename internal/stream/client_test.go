@@ -59,7 +59,8 @@ func TestNewValidatesAccount(t *testing.T) {
 
 func TestHeadersOnEveryCall(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"response": map[string]any{"valid": true, "depots": []any{}, "subscriptions": []any{}}})
+		writeJSON(w, 200, map[string]any{"response": map[string]any{"valid": true, "depots": []any{}, "subscriptions": []any{},
+			"consignmentNo": "C1", "id": 1, "orderStatus": "UNCONFIRMED", "order": map[string]any{"header": map[string]any{"orderNo": "1001"}}}})
 	})
 	acct := f.account()
 	acct.Party = "PARTY7"
@@ -68,17 +69,34 @@ func TestHeadersOnEveryCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for range 3 {
-		if _, err := c.Depots(ctx); err != nil {
-			t.Fatal(err)
+	// Every operation, two depot reads among them.
+	calls := []func() error{
+		func() error { _, err := c.Depots(ctx); return err },
+		func() error { _, err := c.Depots(ctx); return err },
+		func() error { _, err := c.Webhooks(ctx); return err },
+		func() error { _, err := c.CreateOrder(ctx, testOrder("1001")); return err },
+		func() error { _, err := c.GetOrder(ctx, "1001"); return err },
+		func() error { _, err := c.OrderStatus(ctx, "1001"); return err },
+		func() error { return c.UpdateOrderHeader(ctx, "1001", &HeaderUpdate{DriverNotes: "Side gate"}) },
+		func() error { return c.DeleteOrder(ctx, "1001") },
+		func() error {
+			_, err := c.SubscribeWebhook(ctx, Subscription{Event: "DELIVERED", EventType: "CONSHEADER", URLPath: "https://h.example/x"})
+			return err
+		},
+	}
+	for i, call := range calls {
+		if err := call(); err != nil {
+			t.Fatalf("call %d: %v", i, err)
 		}
 	}
-	if _, err := c.Webhooks(ctx); err != nil {
-		t.Fatal(err)
-	}
 	all := f.requests(true)
-	if len(all) != 5 || all[0].Path != "/api/oauth" {
-		t.Fatalf("got %d requests starting %v, want one token request then 4 calls", len(all), all[0].Path)
+	if len(all) != 1+len(calls) || all[0].Path != "/api/oauth" {
+		t.Fatalf("got %d requests starting %v, want one token request then %d calls", len(all), all[0].Path, len(calls))
+	}
+	for _, r := range all {
+		if hasBody := len(r.Body) > 0; hasBody != (r.Header.Get("Content-Type") == "application/json") {
+			t.Fatalf("%s %s: body %d bytes with Content-Type %q", r.Method, r.Path, len(r.Body), r.Header.Get("Content-Type"))
+		}
 	}
 	var grant map[string]string
 	if err := json.Unmarshal(all[0].Body, &grant); err != nil {
