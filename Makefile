@@ -23,7 +23,7 @@ BENCH ?= .
 # package functions/<lower-case name>. internal/stack checks this list against
 # template.yaml.
 FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
-             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote
+             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

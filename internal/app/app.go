@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"linnstream/internal/linnworks"
+	"linnstream/internal/linnworks/badge"
 	"linnstream/internal/profile"
 	"linnstream/internal/services"
 	"linnstream/internal/shipment"
@@ -84,6 +85,9 @@ func (d *Deps) Shipping() (*shipping.Handlers, error) {
 
 // Handler returns the handler of the function with the SAM logical id.
 func (d *Deps) Handler(logicalID string) (http.Handler, error) {
+	if logicalID == "IdentifiersFunction" {
+		return badge.Handler(), nil
+	}
 	h, err := d.Shipping()
 	if err != nil {
 		return nil, err

@@ -11,16 +11,29 @@ import (
 	"strings"
 )
 
-// Endpoint is one Linnworks shipping-contract endpoint as deployed.
+// Endpoint is one HTTP endpoint of linnstream as deployed: a Linnworks
+// shipping-contract endpoint, or one the integration serves for itself.
 type Endpoint struct {
-	// Contract is the endpoint's name in the shipping-integration contract.
+	// Contract is the endpoint's name in the shipping-integration contract,
+	// or the function's own name for endpoints outside the contract.
 	Contract string
 	// LogicalID is the SAM logical id of the function serving it.
 	LogicalID string
-	// Paths are the HTTP routes (POST) that reach it; the first is canonical.
+	// Method is the HTTP method of its routes; "" means POST.
+	Method string
+	// Paths are the HTTP routes that reach it; the first is canonical.
 	Paths []string
-	// ManifestParam is the app-manifest parameter naming its URL.
+	// ManifestParam is the app-manifest parameter naming its URL; "" for
+	// endpoints outside the contract.
 	ManifestParam string
+}
+
+// HTTPMethod is the method of the endpoint's routes.
+func (e Endpoint) HTTPMethod() string {
+	if e.Method == "" {
+		return "POST"
+	}
+	return e.Method
 }
 
 // Dir is the function's folder, holding its main package.
@@ -28,8 +41,8 @@ func (e Endpoint) Dir() string {
 	return "functions/" + strings.ToLower(e.Contract)
 }
 
-// Endpoints lists every contract endpoint linnstream serves, in manifest
-// order.
+// Endpoints lists every endpoint linnstream serves: the contract's in
+// manifest order, then its own.
 var Endpoints = []Endpoint{
 	{Contract: "AddNewUser", LogicalID: "AddNewUserFunction", Paths: []string{"/linnworks/AddNewUser"}, ManifestParam: "AddNewUserEndpoint"},
 	{Contract: "UserConfig", LogicalID: "UserConfigFunction", Paths: []string{"/linnworks/UserConfig"}, ManifestParam: "UserConfigEndpoint"},
@@ -44,6 +57,8 @@ var Endpoints = []Endpoint{
 	{Contract: "PrintManifest", LogicalID: "PrintManifestFunction", Paths: []string{"/linnworks/PrintManifest"}, ManifestParam: "PrintManifest"},
 	{Contract: "ExtendedPropertyMapping", LogicalID: "ExtendedPropertyMappingFunction", Paths: []string{"/linnworks/ExtendedPropertyMapping"}, ManifestParam: "ExtPropertyMap"},
 	{Contract: "Quote", LogicalID: "QuoteFunction", Paths: []string{"/linnworks/Quote"}, ManifestParam: "Quote"},
+	// The images of the identifiers installed in Linnworks accounts.
+	{Contract: "Identifiers", LogicalID: "IdentifiersFunction", Method: "GET", Paths: []string{"/identifiers/{name}"}},
 }
 
 // Vendor identifies the integration in the Linnworks app manifest.
@@ -91,7 +106,9 @@ func Manifest(baseURL string, v Vendor) ([]byte, error) {
 		params = append(params, manifestParam{Name: "VendorLogoURL", Value: v.LogoURL})
 	}
 	for _, e := range Endpoints {
-		params = append(params, manifestParam{Name: e.ManifestParam, Value: base + e.Paths[0]})
+		if e.ManifestParam != "" {
+			params = append(params, manifestParam{Name: e.ManifestParam, Value: base + e.Paths[0]})
+		}
 	}
 	m := appManifest{Modules: []manifestModule{
 		{Type: "ExternalApplication"},

@@ -9,6 +9,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"linnstream/internal/mototest"
+	"linnstream/internal/shipping"
 )
 
 // repoRoot is where template.yaml, the Makefile and functions/ live.
@@ -128,8 +132,13 @@ func TestTransformedTemplateInvariants(t *testing.T) {
 		if p["Handler"] != "bootstrap" {
 			t.Errorf("%s: Handler = %v", id, p["Handler"])
 		}
-		if to, _ := p["Timeout"].(float64); to <= 0 || to >= 30 {
+		to, _ := p["Timeout"].(float64)
+		if to <= 0 || to >= 30 {
 			t.Errorf("%s: Timeout = %v, want below API Gateway's 30 s", id, p["Timeout"])
+		}
+		if time.Duration(to*float64(time.Second)) <= shipping.DefaultTimeout {
+			t.Errorf("%s: Timeout = %v s, not above the handlers' own %v deadline, so Lambda would cut them before they answer",
+				id, p["Timeout"], shipping.DefaultTimeout)
 		}
 		if lc, _ := p["LoggingConfig"].(map[string]any); lc["LogFormat"] != "JSON" {
 			t.Errorf("%s: LoggingConfig = %v, want JSON logs", id, p["LoggingConfig"])
@@ -187,6 +196,52 @@ func TestTransformedTemplateInvariants(t *testing.T) {
 	}
 }
 
+// The tables the template creates are the ones the adapters are tested on:
+// the same keys, indexes and TTL attribute as mototest builds.
+func TestTemplateTablesMatchTheAdapters(t *testing.T) {
+	_, out := transformed(t)
+	type index struct{ name, key string }
+	want := map[string]struct {
+		keys    []string
+		indexes []index
+	}{
+		"ProfilesTable":  {[]string{mototest.AttrPK}, []index{{mototest.WebhookKeyIndex, mototest.AttrWebhookKey}}},
+		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}}},
+	}
+	for id, w := range want {
+		p := out.Resources[id].Properties
+		raw, _ := json.Marshal(p)
+		var tbl struct {
+			KeySchema []struct{ AttributeName, KeyType string }
+			GSIs      []struct {
+				IndexName string
+				KeySchema []struct{ AttributeName, KeyType string }
+			} `json:"GlobalSecondaryIndexes"`
+			TTL struct{ AttributeName string } `json:"TimeToLiveSpecification"`
+		}
+		if err := json.Unmarshal(raw, &tbl); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, k := range tbl.KeySchema {
+			keys = append(keys, k.AttributeName)
+		}
+		if !slices.Equal(keys, w.keys) {
+			t.Errorf("%s keys = %v, want %v", id, keys, w.keys)
+		}
+		var idx []index
+		for _, g := range tbl.GSIs {
+			idx = append(idx, index{g.IndexName, g.KeySchema[0].AttributeName})
+		}
+		if !slices.Equal(idx, w.indexes) {
+			t.Errorf("%s indexes = %v, want %v", id, idx, w.indexes)
+		}
+		if tbl.TTL.AttributeName != mototest.AttrExpiresAt {
+			t.Errorf("%s TTL attribute = %q, want %q", id, tbl.TTL.AttributeName, mototest.AttrExpiresAt)
+		}
+	}
+}
+
 func asStrings(v any) []string {
 	switch x := v.(type) {
 	case string:
@@ -222,12 +277,15 @@ func TestEveryEndpointIsRoutedAndPublished(t *testing.T) {
 			routes = append(routes, p["Method"].(string)+" "+p["Path"].(string))
 		}
 		for _, path := range e.Paths {
-			if !slices.Contains(routes, "POST "+path) {
-				t.Errorf("%s: template routes %v, missing POST %s", e.LogicalID, routes, path)
+			if !slices.Contains(routes, e.HTTPMethod()+" "+path) {
+				t.Errorf("%s: template routes %v, missing %s %s", e.LogicalID, routes, e.HTTPMethod(), path)
 			}
 		}
 		if len(routes) != len(e.Paths) {
 			t.Errorf("%s: template routes %v, stack lists %v", e.LogicalID, routes, e.Paths)
+		}
+		if e.ManifestParam == "" {
+			continue
 		}
 		o, ok := src.Outputs[e.ManifestParam]
 		if !ok {
