@@ -161,9 +161,9 @@ func newConfigured(t *testing.T, base string) string {
 	return token
 }
 
-// identifierSaves counts the identifiers the Linnworks sandbox was asked to
-// save, from its request journal.
-func identifierSaves(t *testing.T, base string) int {
+// linnworksCalls counts the requests to path in the Linnworks sandbox's
+// journal.
+func linnworksCalls(t *testing.T, base, path string) int {
 	t.Helper()
 	res, err := http.Get(base + linnworksSandboxPrefix + "/admin/requests")
 	if err != nil {
@@ -171,8 +171,13 @@ func identifierSaves(t *testing.T, base string) int {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return strings.Count(string(b), "/api/OpenOrders/SaveIdentifier")
+	return strings.Count(string(b), `"`+path+`"`)
 }
+
+const (
+	authorizePath      = "/api/Auth/AuthorizeByApplication"
+	saveIdentifierPath = "/api/OpenOrders/SaveIdentifier"
+)
 
 // Saving LINNWORKS_API_TOKEN checks it live against the Linnworks sandbox and
 // installs the integration's identifiers once; saving it again creates
@@ -182,9 +187,13 @@ func TestLinnworksTokenInstallsIdentifiersOnce(t *testing.T) {
 	token := newConfigured(t, base)
 	walkRest(t, base, token, map[string]string{
 		wizard.ItemOrderSyncEnabled: "true", wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
-	saves := identifierSaves(t, base)
+	saves := linnworksCalls(t, base, saveIdentifierPath)
 	if want := len(linnworks.StandardIdentifiers()); saves != want {
 		t.Fatalf("first install saved %d identifiers, want %d", saves, want)
+	}
+	auths := linnworksCalls(t, base, authorizePath)
+	if auths == 0 {
+		t.Fatal("the token was never checked with AuthorizeByApplication")
 	}
 
 	status, active, values := stageItems(t, base, token)
@@ -195,7 +204,10 @@ func TestLinnworksTokenInstallsIdentifiersOnce(t *testing.T) {
 	if out := update(t, base, token, status, values); out["IsError"] != false {
 		t.Fatalf("saving the token again: %v", out["ErrorMessage"])
 	}
-	if again := identifierSaves(t, base); again != saves {
+	if again := linnworksCalls(t, base, authorizePath); again <= auths {
+		t.Errorf("saving the token again did not check it live (%d AuthorizeByApplication calls before and after)", again)
+	}
+	if again := linnworksCalls(t, base, saveIdentifierPath); again != saves {
 		t.Errorf("saving the token again saved %d more identifiers", again-saves)
 	}
 

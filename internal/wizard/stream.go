@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -29,14 +30,31 @@ func (s StreamCredentials) CheckCredentials(ctx context.Context, baseURL, client
 		return err
 	}
 	if err := c.Authenticate(ctx); err != nil {
-		return err
+		return streamUnavailable(err)
 	}
 	if party != "" && party != clientID {
 		if _, err := c.Depots(ctx); err != nil {
-			return fmt.Errorf("check Stream-Party %q: %w", party, err)
+			return streamUnavailable(fmt.Errorf("check Stream-Party %q: %w", party, err))
 		}
 	}
 	return nil
+}
+
+// streamUnavailable marks the errors that say nothing about the credentials
+// (the network, a rate limit, a server fault) as ErrUnavailable.
+func streamUnavailable(err error) error {
+	var (
+		ne *stream.NetworkError
+		rl *stream.RateLimitError
+		se *stream.StatusError
+	)
+	switch {
+	case errors.Is(err, stream.ErrConfiguration):
+		return err
+	case errors.As(err, &ne), errors.As(err, &rl), errors.As(err, &se) && se.Status >= 500 && !se.Config:
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return err
 }
 
 // LinnworksAccount checks Linnworks API tokens and installs the integration's
@@ -51,6 +69,9 @@ var _ LinnworksInstaller = LinnworksAccount{}
 // Install implements LinnworksInstaller.
 func (l LinnworksAccount) Install(ctx context.Context, token, publicBaseURL string) error {
 	_, _, err := l.Client.Install(ctx, token, strings.TrimRight(publicBaseURL, "/")+IdentifierImagePath)
+	if err != nil && linnworks.IsRetryable(err) && !linnworks.IsTokenRevoked(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	return err
 }
 

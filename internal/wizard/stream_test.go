@@ -3,11 +3,14 @@ package wizard
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"linnstream/internal/linnworks"
+	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/profile"
 	"linnstream/internal/stream"
 	"linnstream/internal/streamsandbox"
@@ -76,5 +79,54 @@ func TestWizardCredentialsStageAgainstSandbox(t *testing.T) {
 	}
 	if p.Stage != StageSender || Settings(p).Stream.BaseURL != srv.URL+"/api" {
 		t.Errorf("after good credentials: %+v", p)
+	}
+}
+
+// The adapters tell an outage (ErrUnavailable: try again) from a refusal
+// (change the values), against the real sandboxes.
+func TestAdaptersTellOutagesFromRefusals(t *testing.T) {
+	sb := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
+	defer sb.Close()
+	check := StreamCredentials{Options: []stream.Option{stream.WithBackoff(time.Millisecond, 5*time.Millisecond)}}
+	ctx := context.Background()
+
+	err := check.CheckCredentials(ctx, sb.URL+"/api", "sandbox", "wrong", "")
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		t.Errorf("wrong secret: %v, want a refusal", err)
+	}
+	res, err := http.Post(sb.URL+"/admin/faults", "application/json", strings.NewReader(`{"mode":"error","count":20}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := check.CheckCredentials(ctx, sb.URL+"/api", "sandbox", "sandbox-secret", ""); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Stream answering 5xx: %v, want ErrUnavailable", err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if err := check.CheckCredentials(ctx, closed.URL+"/api", "sandbox", "sandbox-secret", ""); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Stream unreachable: %v, want ErrUnavailable", err)
+	}
+
+	lwsb, err := linnworkssandbox.New(linnworkssandbox.Options{NoSeed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lsrv := httptest.NewServer(lwsb)
+	defer lsrv.Close()
+	client, err := linnworks.New(linnworks.Config{AuthURL: lsrv.URL + "/api/Auth/AuthorizeByApplication",
+		ApplicationID: "6c0d8a47-1f5e-4b2a-9c3d-8e7f6a5b4c3d", ApplicationSecret: "2e4f6a8c-0b1d-4e3f-a5c7-9d1b3f5a7c9e"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := LinnworksAccount{Client: client}
+	if err := install.Install(ctx, "99999999-9999-4999-8999-999999999999", lsrv.URL); err == nil || errors.Is(err, ErrUnavailable) {
+		t.Errorf("unknown Linnworks token: %v, want a refusal", err)
+	}
+	if err := lwsb.InjectFault(linnworkssandbox.Fault{Mode: "error", Count: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if err := install.Install(ctx, linnworkssandbox.DefaultInstallToken, lsrv.URL); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Linnworks answering 5xx: %v, want ErrUnavailable", err)
 	}
 }

@@ -27,6 +27,11 @@ type StreamChecker interface {
 	CheckCredentials(ctx context.Context, baseURL, clientID, clientSecret, party string) error
 }
 
+// ErrUnavailable marks a live-check error that says nothing about the values
+// checked: the other service could not be reached, was rate limiting or
+// failing. The user is asked to try again rather than to change the values.
+var ErrUnavailable = errors.New("service unavailable")
+
 // LinnworksInstaller checks a Linnworks API token live and installs what the
 // integration needs in that Linnworks account (its identifiers, whose images
 // are served under publicBaseURL). It must be idempotent: it runs whenever
@@ -246,6 +251,8 @@ type Value struct {
 type draft struct {
 	values  map[string]string
 	changed map[string]bool
+	// typed is true for items the request gave a non-empty value.
+	typed   map[string]bool
 	inStage map[string]bool
 }
 
@@ -293,7 +300,7 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 		return userError("ConfigItemId listed more than once: %s", listClip(dups, 10))
 	}
 
-	d := &draft{values: map[string]string{}, changed: map[string]bool{}, inStage: inStage}
+	d := &draft{values: map[string]string{}, changed: map[string]bool{}, typed: map[string]bool{}, inStage: inStage}
 	for i := range w.items {
 		it := &w.items[i]
 		old := storedOrDefault(p, it)
@@ -320,6 +327,7 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 		}
 		d.values[id] = v
 		d.changed[id] = v != old
+		d.typed[id] = ok && given[id] != ""
 	}
 	problems = append(problems, w.crossCheck(d)...)
 	if len(problems) > 0 {
@@ -395,14 +403,23 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Stream credentials: %w", ctx.Err())
 			}
+			if errors.Is(err, ErrUnavailable) {
+				return userError("Stream could not be reached to check the credentials; try again in a few minutes (%s)", clip(redact(err.Error(), secret), 300))
+			}
 			return userError("Stream did not accept the credentials: %s", clip(redact(err.Error(), secret), 300))
 		}
 	}
+	// The Linnworks token is checked, and the identifiers installed, each
+	// time it is saved: typed in again, changed, or carried through SYNC.
 	token := d.values[ItemLinnworksAPIToken]
-	if w.linnworks != nil && token != "" && d.any(ItemLinnworksAPIToken) && (d.changed[ItemLinnworksAPIToken] || st.name == StageSync) {
+	saved := d.typed[ItemLinnworksAPIToken] || d.changed[ItemLinnworksAPIToken] || st.name == StageSync
+	if w.linnworks != nil && token != "" && d.any(ItemLinnworksAPIToken) && saved {
 		if err := w.linnworks.Install(ctx, token, w.base); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Linnworks token: %w", ctx.Err())
+			}
+			if errors.Is(err, ErrUnavailable) {
+				return userError("Linnworks could not be reached to check the API token; try again in a few minutes (%s)", clip(redact(err.Error(), token), 300))
 			}
 			return userError("Linnworks did not accept the API token: %s", clip(redact(err.Error(), token), 300))
 		}

@@ -528,6 +528,68 @@ func TestLinnworksCheckerPlugsIn(t *testing.T) {
 	}
 }
 
+// Saving the token again on CONFIG (typed in, unchanged) checks it live and
+// runs the installer again; an edit that leaves the password field empty
+// keeps the token and does not.
+func TestLinnworksTokenIsCheckedWheneverSaved(t *testing.T) {
+	lw := &fakeLinnworks{}
+	w, err := New(Options{Stream: &fakeStream{}, Linnworks: lw, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := walk(t, w)
+	token := p.Secrets[ItemLinnworksAPIToken]
+	if token == "" || len(lw.calls) != 1 {
+		t.Fatalf("after the walk: token %q, installer calls %v", token, lw.calls)
+	}
+	if err := w.Apply(context.Background(), p, StageConfig, vals(ItemLinnworksAPIToken, token)); err != nil {
+		t.Fatal(err)
+	}
+	if len(lw.calls) != 2 {
+		t.Errorf("re-saving the same token ran the installer %d times in all, want 2", len(lw.calls))
+	}
+	if err := w.Apply(context.Background(), p, StageConfig, vals(ItemLinnworksAPIToken, "", ItemLabelCount, "3")); err != nil {
+		t.Fatal(err)
+	}
+	if len(lw.calls) != 2 {
+		t.Errorf("an edit without the token ran the installer (%d calls)", len(lw.calls))
+	}
+}
+
+type unavailableLinnworks struct{}
+
+func (unavailableLinnworks) Install(context.Context, string, string) error {
+	return fmt.Errorf("%w: linnworks authorize: HTTP 503", ErrUnavailable)
+}
+
+type unavailableStream struct{}
+
+func (unavailableStream) CheckCredentials(context.Context, string, string, string, string) error {
+	return fmt.Errorf("%w: stream token: connection refused", ErrUnavailable)
+}
+
+// An outage is not reported as a refused token or refused credentials.
+func TestOutagesAskToTryAgain(t *testing.T) {
+	w, err := New(Options{Stream: &fakeStream{}, Linnworks: unavailableLinnworks{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProfile()
+	p.Stage = StageSync
+	err = w.Apply(context.Background(), p, StageSync, syncOK)
+	if err == nil || !strings.Contains(err.Error(), "Linnworks could not be reached") || strings.Contains(err.Error(), "did not accept") {
+		t.Errorf("Linnworks outage: %v", err)
+	}
+	w, err = New(Options{Stream: unavailableStream{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Apply(context.Background(), newProfile(), StageCredentials, credsOK)
+	if err == nil || !strings.Contains(err.Error(), "Stream could not be reached") || strings.Contains(err.Error(), "did not accept") {
+		t.Errorf("Stream outage: %v", err)
+	}
+}
+
 func TestNewRequiresDependencies(t *testing.T) {
 	if _, err := New(Options{PublicBaseURL: "https://x.test"}); err == nil {
 		t.Error("New without a StreamChecker succeeded")
