@@ -41,6 +41,9 @@ type Deps struct {
 	// PublicBaseURL is where the deployment is reachable; empty means "the
 	// address each request came to".
 	PublicBaseURL string
+	// AllowLoopbackHTTP lets the wizard accept a plain-http Stream API URL
+	// on this machine (the local runtime's sandbox); deployments leave it off.
+	AllowLoopbackHTTP bool
 	// RequestID names a request in logs; nil uses the X-Request-Id header or
 	// a random id.
 	RequestID func(*http.Request) string
@@ -56,8 +59,9 @@ type Deps struct {
 func (d *Deps) Shipping() (*shipping.Handlers, error) {
 	d.once.Do(func() {
 		opts := wizard.Options{
-			Stream:        wizard.StreamCredentials{Options: d.StreamOptions},
-			PublicBaseURL: d.PublicBaseURL,
+			Stream:            wizard.StreamCredentials{Options: d.StreamOptions},
+			PublicBaseURL:     d.PublicBaseURL,
+			AllowLoopbackHTTP: d.AllowLoopbackHTTP,
 		}
 		if d.Linnworks != nil {
 			opts.Linnworks = wizard.LinnworksAccount{Client: d.Linnworks}

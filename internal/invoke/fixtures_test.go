@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net/http"
@@ -37,7 +38,25 @@ import (
 	"linnstream/internal/wizard"
 )
 
-func TestMain(m *testing.M) { os.Exit(mototest.Main(m)) }
+func TestMain(m *testing.M) {
+	// Deployed functions reach Stream over https only. The Stream sandbox of
+	// the AWS-adapter scenario serves TLS with httptest's certificate, which
+	// this test process trusts as its only root (crypto/x509 reads
+	// SSL_CERT_FILE when it first loads the system roots, and nothing has
+	// used TLS before this point).
+	tlsSrv := httptest.NewTLSServer(http.NotFoundHandler())
+	pemFile, err := os.CreateTemp("", "sandbox-root-*.pem")
+	if err != nil {
+		panic(err)
+	}
+	pem.Encode(pemFile, &pem.Block{Type: "CERTIFICATE", Bytes: tlsSrv.Certificate().Raw})
+	pemFile.Close()
+	tlsSrv.Close()
+	os.Setenv("SSL_CERT_FILE", pemFile.Name())
+	code := mototest.Main(m)
+	os.Remove(pemFile.Name())
+	os.Exit(code)
+}
 
 // scenario is the order the events/ fixtures run in, as one Linnworks
 // account's day: install, configure, list services, quote, print two labels,
@@ -143,9 +162,14 @@ type world struct {
 	rewrites map[string]string // fixture text → value for this run
 }
 
-func newWorld(t *testing.T, store profile.Store) *world {
+func newWorld(t *testing.T, store profile.Store, withTLS bool) *world {
 	t.Helper()
-	sb := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
+	sb := httptest.NewUnstartedServer(streamsandbox.New(streamsandbox.Options{}))
+	if withTLS {
+		sb.StartTLS()
+	} else {
+		sb.Start()
+	}
 	t.Cleanup(sb.Close)
 	w := &world{t: t, sandbox: sb, store: store, seeded: map[string]bool{}, rewrites: map[string]string{}}
 	// The fixtures' ServiceIds belong to the sandbox on make run's address;
@@ -302,7 +326,7 @@ func (w *world) check(fx fixture, res []byte) {
 // status.
 func (w *world) streamOrders() map[string]string {
 	w.t.Helper()
-	res, err := http.Get(w.sandbox.URL + "/admin/orders")
+	res, err := w.sandbox.Client().Get(w.sandbox.URL + "/admin/orders")
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -344,7 +368,7 @@ func TestEventScenarioOnLocalAdapters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close()
-	w := newWorld(t, env.Deps.Profiles)
+	w := newWorld(t, env.Deps.Profiles, false)
 	w.run(func(fn string, payload []byte) []byte {
 		h, err := env.Deps.Handler(fn)
 		if err != nil {
@@ -381,7 +405,7 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := newWorld(t, deps.Profiles)
+	w := newWorld(t, deps.Profiles, true)
 	var newToken string
 	w.run(func(fn string, payload []byte) []byte {
 		h, err := awsenv.Handler(ctx, fn)

@@ -73,7 +73,9 @@ func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
 			Stream:        stream.NewPool(streamOpts...),
 			StreamOptions: streamOpts,
 			PublicBaseURL: o.PublicBaseURL,
-			Now:           o.Now,
+			// The local runtime's Stream sandbox answers on plain http.
+			AllowLoopbackHTTP: true,
+			Now:               o.Now,
 		},
 	}, nil
 }

@@ -25,7 +25,7 @@ func TestWizardOverHTTPAgainstStreamSandbox(t *testing.T) {
 	defer sandbox.Close()
 	store := profile.NewMemStore()
 	logs := &lockedBuffer{}
-	w, err := wizard.New(wizard.Options{Stream: wizard.StreamCredentials{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	w, err := wizard.New(wizard.Options{Stream: wizard.StreamCredentials{}, PublicBaseURL: "http://127.0.0.1:3000", AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -201,7 +201,10 @@ func (it *Item) validate(v string) (string, string) {
 // Patterns use the subset of regular-expression syntax that Go, .NET and
 // JavaScript read the same way, since Linnworks may check them client-side.
 const (
-	patternURL      = `^(https://[^\s/?#@]+|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?)(/[^\s?#]*)?$`
+	patternURL = `^https://[^\s/?#@]+(/[^\s?#]*)?$`
+	// patternLocalURL also admits plain http on this machine, for the
+	// sandbox of the local runtime (Options.AllowLoopbackHTTP).
+	patternLocalURL = `^(https://[^\s/?#@]+|http://(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?)(/[^\s?#]*)?$`
 	patternToken    = `^[!-~]+$`
 	patternOptToken = `^[!-~]*$`
 	patternText     = `^[^\r\n\t]*$`

@@ -58,7 +58,7 @@ func TestStreamCredentialsAgainstSandbox(t *testing.T) {
 func TestWizardCredentialsStageAgainstSandbox(t *testing.T) {
 	srv := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
 	defer srv.Close()
-	w, err := New(Options{Stream: StreamCredentials{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	w, err := New(Options{Stream: StreamCredentials{}, PublicBaseURL: "http://127.0.0.1:3000", AllowLoopbackHTTP: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,6 +53,10 @@ type Options struct {
 	// supply it per request with WithBaseURL (a Lambda function learns its
 	// API's address only from the requests it serves).
 	PublicBaseURL string
+	// AllowLoopbackHTTP admits a plain-http STREAM_API_URL on 127.0.0.1,
+	// localhost or [::1], where the local runtime serves its Stream
+	// sandbox. Deployments leave it off: credentials go over https only.
+	AllowLoopbackHTTP bool
 }
 
 // Wizard knows the stages and items and applies UpdateConfig requests to
@@ -106,6 +110,10 @@ func New(o Options) (*Wizard, error) {
 	for i := range w.items {
 		it := &w.items[i]
 		it.SortOrder = (i + 1) * 10
+		if it.ID == ItemStreamAPIURL && o.AllowLoopbackHTTP {
+			it.Pattern = patternLocalURL
+			it.PatternError = "Enter an https:// URL (or http:// on this machine) without query or fragment"
+		}
 		if it.Pattern != "" {
 			it.re = regexp.MustCompile(it.Pattern)
 		}

@@ -164,7 +164,7 @@ func TestItemValidation(t *testing.T) {
 		problem      string
 	}{
 		{ItemStreamAPIURL, "https://www.demo.go2stream.net/api/", "https://www.demo.go2stream.net/api", ""},
-		{ItemStreamAPIURL, "http://127.0.0.1:8080/api", "http://127.0.0.1:8080/api", ""},
+		{ItemStreamAPIURL, "http://127.0.0.1:8080/api", "", "https://"},
 		{ItemStreamAPIURL, "http://stream.example/api", "", "Enter an https:// URL"},
 		{ItemStreamAPIURL, "https://x.test/api?x=1", "", "Enter an https:// URL"},
 		{ItemStreamAPIURL, "https://user@x.test/api", "", "Enter an https:// URL"},
@@ -596,6 +596,36 @@ func TestNewRequiresDependencies(t *testing.T) {
 	}
 	if _, err := New(Options{Stream: &fakeStream{}, PublicBaseURL: "/relative"}); err == nil {
 		t.Error("New with a relative base URL succeeded")
+	}
+}
+
+// Plain http reaches the Stream API only on this machine, and only where the
+// local runtime allows it for its sandbox.
+func TestLoopbackHTTPOnlyWhereAllowed(t *testing.T) {
+	local, err := New(Options{Stream: &fakeStream{}, AllowLoopbackHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployed := newWizard(t, &fakeStream{})
+	for _, c := range []struct {
+		in                string
+		local, deployedOK bool
+	}{
+		{"https://www.demo.go2stream.net/api", true, true},
+		{"http://127.0.0.1:3000/sandbox/stream/api", true, false},
+		{"http://localhost:8080/api", true, false},
+		{"http://[::1]:3000/api", true, false},
+		{"http://www.demo.go2stream.net/api", false, false},
+		{"http://127.0.0.1.example.com/api", false, false},
+	} {
+		_, lp := local.byID[ItemStreamAPIURL].validate(c.in)
+		_, dp := deployed.byID[ItemStreamAPIURL].validate(c.in)
+		if (lp == "") != c.local || (dp == "") != c.deployedOK {
+			t.Errorf("%s: local problem %q, deployed problem %q; want local ok %v, deployed ok %v", c.in, lp, dp, c.local, c.deployedOK)
+		}
+	}
+	if local.byID[ItemStreamAPIURL].Pattern == deployed.byID[ItemStreamAPIURL].Pattern {
+		t.Error("the advertised RegExValidation does not follow what is enforced")
 	}
 }
 
