@@ -106,6 +106,11 @@ func TestDecodeWebhook(t *testing.T) {
 	if k := p.Key(); k != "12|LOCKPLANNING|1001,1002|2026-06-20|06:55" {
 		t.Fatalf("key = %q", k)
 	}
+	// Some tenants' party codes are numeric.
+	numeric, err := DecodeWebhook([]byte(`{"webhook":{"subscription":{"party_id":40017,"id":4},"event":{"event_code":"DELIVERED"},"order":{"id":"1004"}}}`))
+	if err != nil || numeric.Subscription.PartyID != "40017" {
+		t.Fatalf("numeric party_id: %v, %+v", err, numeric)
+	}
 	single, err := DecodeWebhook([]byte(`{"webhook":{"subscription":{"id":"3"},"event":{"event_code":"DELIVERED"},"order":{"id":"1003"}}}`))
 	if err != nil || strings.Join(single.OrderIDs(), ",") != "1003" {
 		t.Fatalf("order-level payload: %+v, %v", single, err)

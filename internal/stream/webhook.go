@@ -14,7 +14,7 @@ import (
 // (Event, EventType) pair to URLPath, sending AuthHeader with them.
 type Subscription struct {
 	ID          Int    `json:"id,omitempty"`
-	PartyID     string `json:"party_id,omitempty"`
+	PartyID     ID     `json:"party_id,omitempty"`
 	Event       string `json:"event"`
 	EventType   string `json:"event_type"`
 	URLPath     string `json:"url_path"`
@@ -89,7 +89,7 @@ type WebhookPayload struct {
 
 // WebhookSubscription identifies the subscription that fired.
 type WebhookSubscription struct {
-	PartyID    string `json:"party_id"`
+	PartyID    ID     `json:"party_id"`
 	ID         Int    `json:"id"`
 	Event      string `json:"event"`
 	EventType  string `json:"event_type"`
