@@ -2,12 +2,10 @@ package dynamo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	mrand "math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +24,8 @@ const (
 	attrState        = "state"
 	attrClaimID      = "claimId"
 	attrManifestRef  = "manifestRef"
+	attrFilingRef    = "filingRef"
+	attrUpdatedAt    = "updatedAt"
 	streamOrderIndex = "streamOrder-index"
 	skOrder          = "ORDER#"
 	skManifest       = "MANIFEST#"
@@ -50,14 +50,23 @@ var _ ShipmentsAPI = (*dynamodb.Client)(nil)
 
 // Shipments is a shipment.Store in the shipments table: partition pk = the
 // profile ID; sort key ORDER#<OrderId> for shipments, MANIFEST#<reference>
-// for manifests and EVENT#<key> for event marks (which alone carry the
+// for manifests (MANIFEST#<reference>#PART#<n> for the parts of their
+// order lists) and EVENT#<key> for event marks (which alone carry the
 // expiresAt TTL). Shipments carry streamOrderKey = <profile ID>#<Stream
 // order number> for the streamOrder-index. Every guarding write is a
 // conditional put or a transaction.
+//
+// A shipment being filed into a manifest carries filingRef, the manifest's
+// reference, until the filing is settled; callers never see it. The order
+// counts as filed once that manifest is (see FileManifest), and every write
+// keeps the mark.
 type Shipments struct {
 	api   ShipmentsAPI
 	table string
 	now   func() time.Time
+	// settled caches the manifests known to be filed or abandoned, which
+	// never change again, by profile ID and reference.
+	settled sync.Map
 }
 
 var _ shipment.Store = (*Shipments)(nil)
@@ -99,6 +108,7 @@ type shipmentItem struct {
 	Sequence          int           `dynamodbav:"sequence,omitempty"`
 	StreamStatus      string        `dynamodbav:"streamStatus,omitempty"`
 	ManifestRef       string        `dynamodbav:"manifestRef,omitempty"`
+	FilingRef         string        `dynamodbav:"filingRef,omitempty"`
 	LastEventAt       string        `dynamodbav:"lastEventAt,omitempty"`
 	LastError         string        `dynamodbav:"lastError,omitempty"`
 	ClaimID           string        `dynamodbav:"claimId,omitempty"`
@@ -112,27 +122,6 @@ type packageItem struct {
 	SequenceNumber int     `dynamodbav:"sequenceNumber"`
 	TrackingNumber string  `dynamodbav:"trackingNumber,omitempty"`
 	WeightGrams    float64 `dynamodbav:"weightGrams"`
-}
-
-type manifestItem struct {
-	PK        string              `dynamodbav:"pk"`
-	SK        string              `dynamodbav:"sk"`
-	Reference string              `dynamodbav:"reference"`
-	FiledAt   string              `dynamodbav:"filedAt"`
-	Orders    []manifestOrderItem `dynamodbav:"orders"`
-}
-
-type manifestOrderItem struct {
-	OrderID           string  `dynamodbav:"orderId"`
-	OrderReference    string  `dynamodbav:"orderReference,omitempty"`
-	StreamOrderNo     string  `dynamodbav:"streamOrderNo,omitempty"`
-	ConsignmentNo     string  `dynamodbav:"consignmentNo,omitempty"`
-	TrackingID        string  `dynamodbav:"trackingId,omitempty"`
-	ServiceName       string  `dynamodbav:"serviceName,omitempty"`
-	ConsigneeName     string  `dynamodbav:"consigneeName,omitempty"`
-	ConsigneePostcode string  `dynamodbav:"consigneePostcode,omitempty"`
-	Packages          int     `dynamodbav:"packages"`
-	WeightGrams       float64 `dynamodbav:"weightGrams"`
 }
 
 func formatTime(t time.Time) string {
@@ -191,10 +180,12 @@ func encodeShipment(s *shipment.Shipment) (map[string]types.AttributeValue, erro
 	return av, nil
 }
 
-func decodeShipment(av map[string]types.AttributeValue) (*shipment.Shipment, error) {
+// decodeShipment returns the shipment of an item as stored, and the
+// manifest it is being filed into (its filingRef), if any.
+func decodeShipment(av map[string]types.AttributeValue) (*shipment.Shipment, string, error) {
 	var it shipmentItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return nil, fmt.Errorf("decode shipment item: %w", err)
+		return nil, "", fmt.Errorf("decode shipment item: %w", err)
 	}
 	s := &shipment.Shipment{
 		ProfileID: it.PK, OrderID: it.OrderID,
@@ -225,8 +216,26 @@ func decodeShipment(av map[string]types.AttributeValue) (*shipment.Shipment, err
 		{"updatedAt", it.UpdatedAt, &s.UpdatedAt},
 	} {
 		if *f.dst, err = parseTime(f.name, f.src); err != nil {
-			return nil, fmt.Errorf("decode shipment item %s: %w", it.OrderID, err)
+			return nil, "", fmt.Errorf("decode shipment item %s: %w", it.OrderID, err)
 		}
+	}
+	return s, it.FilingRef, nil
+}
+
+// view returns the shipment of a stored item as callers see it: an order
+// whose filingRef names a manifest that was filed is in that manifest; a
+// pending or abandoned filing leaves it in none.
+func (st *Shipments) view(ctx context.Context, av map[string]types.AttributeValue) (*shipment.Shipment, error) {
+	s, mark, err := decodeShipment(av)
+	if err != nil || mark == "" || s.ManifestRef != "" {
+		return s, err
+	}
+	h, err := st.manifestHeader(ctx, s.ProfileID, mark)
+	if err != nil {
+		return nil, fmt.Errorf("shipment %s: %w", s.OrderID, err)
+	}
+	if h.State == manifestFiled {
+		s.ManifestRef = mark
 	}
 	return s, nil
 }
@@ -255,13 +264,10 @@ func unchanged(stored *shipment.Shipment) (string, map[string]string, map[string
 	return cond, names, values
 }
 
-// putShipment writes s if the condition holds. It returns the item stored
-// instead when the condition fails (nil if there is none) and ok false.
-func (st *Shipments) putShipment(ctx context.Context, s *shipment.Shipment, cond string, names map[string]string, values map[string]types.AttributeValue) (ok bool, current *shipment.Shipment, err error) {
-	av, err := encodeShipment(s)
-	if err != nil {
-		return false, nil, err
-	}
+// putItem writes the item of order orderID if the condition holds. When
+// the condition fails it returns false and the item stored instead (nil if
+// there is none).
+func (st *Shipments) putItem(ctx context.Context, profileID, orderID string, av map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) (ok bool, current map[string]types.AttributeValue, err error) {
 	_, err = st.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(st.table),
 		Item:                                av,
@@ -277,15 +283,30 @@ func (st *Shipments) putShipment(ctx context.Context, s *shipment.Shipment, cond
 	case !errors.As(err, &failed):
 		return false, nil, err
 	case len(failed.Item) > 0:
-		cur, err := decodeShipment(failed.Item)
-		return false, cur, err
+		return false, failed.Item, nil
 	}
 	// Not every DynamoDB implementation returns the old item; read it.
-	cur, err := st.get(ctx, s.ProfileID, s.OrderID)
+	cur, err := st.getItem(ctx, profileID, orderID)
 	if errors.Is(err, shipment.ErrNotFound) {
 		return false, nil, nil
 	}
 	return false, cur, err
+}
+
+// putShipment writes s if the condition holds. It returns the shipment
+// stored instead when the condition fails (nil if there is none) and ok
+// false.
+func (st *Shipments) putShipment(ctx context.Context, s *shipment.Shipment, cond string, names map[string]string, values map[string]types.AttributeValue) (ok bool, current *shipment.Shipment, err error) {
+	av, err := encodeShipment(s)
+	if err != nil {
+		return false, nil, err
+	}
+	ok, cur, err := st.putItem(ctx, s.ProfileID, s.OrderID, av, cond, names, values)
+	if err != nil || ok || cur == nil {
+		return ok, nil, err
+	}
+	current, err = st.view(ctx, cur)
+	return false, current, err
 }
 
 // Claim applies shipment.TakeOver; each write is conditional on the record
@@ -313,7 +334,7 @@ func (st *Shipments) Claim(ctx context.Context, s *shipment.Shipment, now time.T
 	return nil, shipment.NotClaimed, fmt.Errorf("claim shipment %s: %d rounds lost to concurrent writes: %w", s.OrderID, maxClaimRounds, shipment.ErrConflict)
 }
 
-func (st *Shipments) get(ctx context.Context, profileID, orderID string) (*shipment.Shipment, error) {
+func (st *Shipments) getItem(ctx context.Context, profileID, orderID string) (map[string]types.AttributeValue, error) {
 	out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(st.table),
 		Key:            orderKey(profileID, orderID),
@@ -325,7 +346,15 @@ func (st *Shipments) get(ctx context.Context, profileID, orderID string) (*shipm
 	if len(out.Item) == 0 {
 		return nil, shipment.ErrNotFound
 	}
-	return decodeShipment(out.Item)
+	return out.Item, nil
+}
+
+func (st *Shipments) get(ctx context.Context, profileID, orderID string) (*shipment.Shipment, error) {
+	av, err := st.getItem(ctx, profileID, orderID)
+	if err != nil {
+		return nil, err
+	}
+	return st.view(ctx, av)
 }
 
 // Get returns the shipment by a strongly consistent read.
@@ -340,25 +369,63 @@ func (st *Shipments) Get(ctx context.Context, profileID, orderID string) (*shipm
 	return s, nil
 }
 
-// Update replaces the shipment if its stored version is s.Version.
+// maxUpdateRounds bounds the writes of one Update: a plain put, and a put
+// that keeps (or clears) the stored item's filingRef.
+const maxUpdateRounds = 3
+
+// Update replaces the shipment if its stored version is s.Version. The
+// stored filingRef is kept while its manifest is pending or filed, and
+// dropped once the manifest was abandoned.
 func (st *Shipments) Update(ctx context.Context, s *shipment.Shipment) error {
 	if err := shipment.CheckRecord(s); err != nil {
 		return err
 	}
 	next := shipment.Clone(s)
 	next.Version = s.Version + 1
-	ok, cur, err := st.putShipment(ctx, next, "#v = :v",
-		map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(s.Version)})
-	switch {
-	case err != nil:
+	av, err := encodeShipment(next)
+	if err != nil {
 		return fmt.Errorf("update shipment %s: %w", s.OrderID, err)
-	case ok:
-		s.Version = next.Version
-		return nil
-	case cur == nil:
-		return fmt.Errorf("update shipment %s: %w", s.OrderID, shipment.ErrNotFound)
 	}
-	return fmt.Errorf("update shipment %s at version %d (stored %d): %w", s.OrderID, s.Version, cur.Version, shipment.ErrConflict)
+	names := map[string]string{"#v": attrVersion, "#f": attrFilingRef}
+	values := map[string]types.AttributeValue{":v": num(s.Version)}
+	cond := "#v = :v AND attribute_not_exists(#f)"
+	for range maxUpdateRounds {
+		ok, cur, err := st.putItem(ctx, s.ProfileID, s.OrderID, av, cond, names, values)
+		switch {
+		case err != nil:
+			return fmt.Errorf("update shipment %s: %w", s.OrderID, err)
+		case ok:
+			s.Version = next.Version
+			return nil
+		case cur == nil:
+			return fmt.Errorf("update shipment %s: %w", s.OrderID, shipment.ErrNotFound)
+		}
+		stored, mark, err := decodeShipment(cur)
+		if err != nil {
+			return fmt.Errorf("update shipment %s: %w", s.OrderID, err)
+		}
+		if stored.Version != s.Version {
+			return fmt.Errorf("update shipment %s at version %d (stored %d): %w", s.OrderID, s.Version, stored.Version, shipment.ErrConflict)
+		}
+		// The version matches, so a filing mark came or went: write again,
+		// conditional on the mark now stored.
+		delete(av, attrFilingRef)
+		if mark == "" {
+			cond = "#v = :v AND attribute_not_exists(#f)"
+			delete(values, ":f")
+			continue
+		}
+		h, err := st.manifestHeader(ctx, s.ProfileID, mark)
+		if err != nil {
+			return fmt.Errorf("update shipment %s: %w", s.OrderID, err)
+		}
+		if h.State == manifestPending || h.State == manifestFiled {
+			av[attrFilingRef] = str(mark)
+		}
+		cond = "#v = :v AND #f = :f"
+		values[":f"] = str(mark)
+	}
+	return fmt.Errorf("update shipment %s: %d writes lost to concurrent filing: %w", s.OrderID, maxUpdateRounds, shipment.ErrConflict)
 }
 
 // ByStreamOrder finds the shipment through the streamOrder-index. The index
@@ -397,181 +464,6 @@ func (st *Shipments) ByStreamOrder(ctx context.Context, profileID, orderNo strin
 		found = append(found, s)
 	}
 	return shipment.PickByStreamOrder(found, orderNo)
-}
-
-// readOrders reads the shipments of ids consistently, in batches.
-func (st *Shipments) readOrders(ctx context.Context, profileID string, ids []string) (map[string]*shipment.Shipment, error) {
-	found := make(map[string]*shipment.Shipment, len(ids))
-	for start := 0; start < len(ids); start += 100 {
-		keys := make([]map[string]types.AttributeValue, 0, 100)
-		for _, id := range ids[start:min(start+100, len(ids))] {
-			keys = append(keys, orderKey(profileID, id))
-		}
-		req := map[string]types.KeysAndAttributes{st.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		for round := 0; len(req) > 0; round++ {
-			if round == maxBatchGetRounds {
-				return nil, fmt.Errorf("read %d orders: DynamoDB left keys unprocessed after %d rounds", len(ids), round)
-			}
-			if round > 0 && !pause(ctx, round) {
-				return nil, ctx.Err()
-			}
-			out, err := st.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fmt.Errorf("read orders: %w", err)
-			}
-			for _, av := range out.Responses[st.table] {
-				s, err := decodeShipment(av)
-				if err != nil {
-					return nil, err
-				}
-				found[s.OrderID] = s
-			}
-			req = out.UnprocessedKeys
-		}
-	}
-	return found, nil
-}
-
-// pause waits a short jittered time before retry round (1-based); false if
-// ctx ended.
-func pause(ctx context.Context, round int) bool {
-	d := time.Duration(round) * 10 * time.Millisecond
-	t := time.NewTimer(d/2 + mrand.N(d/2+1))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-// FileManifest files the orders in one transaction: the manifest put
-// (conditional on the reference being free) and one put per order,
-// conditional on the version, state and manifest the rules were checked
-// against. The reads only prepare the snapshot and the error; the guard is
-// the transaction's conditions. A transaction lost to a concurrent change is
-// prepared again from fresh reads.
-func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequest) (*shipment.Manifest, error) {
-	ids, err := req.CheckedOrderIDs()
-	if err != nil {
-		return nil, err
-	}
-	for round := 0; round < maxManifestRounds; round++ {
-		if round > 0 && !pause(ctx, round) {
-			return nil, fmt.Errorf("file manifest %s: %w", req.Reference, ctx.Err())
-		}
-		found, err := st.readOrders(ctx, req.ProfileID, ids)
-		if err != nil {
-			return nil, fmt.Errorf("file manifest %s: %w", req.Reference, err)
-		}
-		m, filed, err := shipment.BuildManifest(req, ids, found)
-		if err != nil {
-			return nil, err
-		}
-		items, err := st.manifestWrites(m, filed)
-		if err != nil {
-			return nil, fmt.Errorf("file manifest %s: %w", m.Reference, err)
-		}
-		token := make([]byte, 16)
-		_, _ = rand.Read(token)
-		_, err = st.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
-			TransactItems:      items,
-			ClientRequestToken: aws.String(hex.EncodeToString(token)),
-		})
-		if err == nil {
-			return m, nil
-		}
-		var canceled *types.TransactionCanceledException
-		if !errors.As(err, &canceled) {
-			return nil, fmt.Errorf("file manifest %s: %w", m.Reference, err)
-		}
-		taken, err := st.manifestTaken(ctx, req.ProfileID, m.Reference, canceled)
-		if err != nil {
-			return nil, fmt.Errorf("file manifest %s: %w", m.Reference, err)
-		}
-		if taken {
-			return nil, fmt.Errorf("file manifest %s: %w", m.Reference, shipment.ErrManifestExists)
-		}
-	}
-	return nil, fmt.Errorf("file manifest %s: %d attempts lost to concurrent changes of its orders: %w", req.Reference, maxManifestRounds, shipment.ErrConflict)
-}
-
-func (st *Shipments) manifestWrites(m *shipment.Manifest, filed []*shipment.Shipment) ([]types.TransactWriteItem, error) {
-	mi := manifestItem{PK: m.ProfileID, SK: skManifest + m.Reference, Reference: m.Reference, FiledAt: formatTime(m.FiledAt)}
-	for _, o := range m.Orders {
-		mi.Orders = append(mi.Orders, manifestOrderItem(o))
-	}
-	mav, err := attributevalue.MarshalMap(mi)
-	if err != nil {
-		return nil, fmt.Errorf("encode manifest item: %w", err)
-	}
-	items := []types.TransactWriteItem{{Put: &types.Put{
-		TableName:                aws.String(st.table),
-		Item:                     mav,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-	}}}
-	for _, s := range filed {
-		av, err := encodeShipment(s)
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName:                aws.String(st.table),
-			Item:                     av,
-			ConditionExpression:      aws.String("#v = :v AND #st = :st AND attribute_not_exists(#m)"),
-			ExpressionAttributeNames: map[string]string{"#v": attrVersion, "#st": attrState, "#m": attrManifestRef},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":v": num(s.Version - 1), ":st": str(string(shipment.StateCreated)),
-			},
-		}})
-	}
-	return items, nil
-}
-
-// manifestTaken tells whether a cancelled filing failed on its manifest
-// put: from the cancellation reasons, or, when there are none, by reading.
-func (st *Shipments) manifestTaken(ctx context.Context, profileID, ref string, canceled *types.TransactionCanceledException) (bool, error) {
-	if reasons := canceled.CancellationReasons; len(reasons) > 0 {
-		return aws.ToString(reasons[0].Code) == "ConditionalCheckFailed", nil
-	}
-	_, err := st.GetManifest(ctx, profileID, ref)
-	if errors.Is(err, shipment.ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// GetManifest returns a filed manifest.
-func (st *Shipments) GetManifest(ctx context.Context, profileID, reference string) (*shipment.Manifest, error) {
-	if profileID == "" || reference == "" {
-		return nil, fmt.Errorf("get manifest %q: %w", reference, shipment.ErrNotFound)
-	}
-	out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      aws.String(st.table),
-		Key:            map[string]types.AttributeValue{attrPK: str(profileID), attrSK: str(skManifest + reference)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("get manifest %s: %w", reference, err)
-	}
-	if len(out.Item) == 0 {
-		return nil, fmt.Errorf("get manifest %s: %w", reference, shipment.ErrNotFound)
-	}
-	var mi manifestItem
-	if err := attributevalue.UnmarshalMap(out.Item, &mi); err != nil {
-		return nil, fmt.Errorf("get manifest %s: decode: %w", reference, err)
-	}
-	filedAt, err := parseTime("filedAt", mi.FiledAt)
-	if err != nil {
-		return nil, fmt.Errorf("get manifest %s: %w", reference, err)
-	}
-	m := &shipment.Manifest{ProfileID: mi.PK, Reference: mi.Reference, FiledAt: filedAt}
-	for _, o := range mi.Orders {
-		m.Orders = append(m.Orders, shipment.ManifestOrder(o))
-	}
-	return m, nil
 }
 
 // MarkEvent puts the event's mark unless one that has not expired exists;

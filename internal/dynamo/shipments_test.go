@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,5 +275,266 @@ func TestManifestTransactionGuardsAgainstChangesAfterTheRead(t *testing.T) {
 	}
 	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
 		t.Fatalf("the failed manifest was stored: %v", err)
+	}
+}
+
+// afterTransaction runs do once, right after the first transaction that
+// succeeds: between two parts of a filing.
+type afterTransaction struct {
+	dynamo.ShipmentsAPI
+	do   func()
+	done bool
+}
+
+func (a *afterTransaction) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := a.ShipmentsAPI.TransactWriteItems(ctx, in, opt...)
+	if err == nil && !a.done {
+		a.done = true
+		a.do()
+	}
+	return out, err
+}
+
+// lostAfterTransaction loses the connection for good after the first
+// transaction that succeeds, as a crash between two parts of a filing would:
+// nothing is written after it.
+type lostAfterTransaction struct {
+	dynamo.ShipmentsAPI
+	lost bool
+}
+
+var errConnectionLost = errors.New("connection lost")
+
+func (l *lostAfterTransaction) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if l.lost {
+		return nil, errConnectionLost
+	}
+	out, err := l.ShipmentsAPI.TransactWriteItems(ctx, in, opt...)
+	l.lost = err == nil
+	return out, err
+}
+
+func (l *lostAfterTransaction) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	if l.lost {
+		return nil, errConnectionLost
+	}
+	return l.ShipmentsAPI.PutItem(ctx, in, opt...)
+}
+
+func (l *lostAfterTransaction) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if l.lost {
+		return nil, errConnectionLost
+	}
+	return l.ShipmentsAPI.GetItem(ctx, in, opt...)
+}
+
+func (l *lostAfterTransaction) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
+	if l.lost {
+		return nil, errConnectionLost
+	}
+	return l.ShipmentsAPI.BatchGetItem(ctx, in, opt...)
+}
+
+// manyOrders writes shipmenttest.ManyOrders created orders, more than one
+// filing transaction marks, and returns them with their IDs.
+func manyOrders(t *testing.T, st shipment.Store, p string, first int, now time.Time) ([]*shipment.Shipment, []string) {
+	t.Helper()
+	recs := shipmenttest.CreatedMany(t, st, p, first, shipmenttest.ManyOrders, now)
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.OrderID
+	}
+	return recs, ids
+}
+
+// unfiled fails the test unless every record reads back as it was: in no
+// manifest, at the same version.
+func unfiled(t *testing.T, st shipment.Store, recs []*shipment.Shipment) {
+	t.Helper()
+	for _, r := range recs {
+		if d := shipmenttest.Diff(r, shipmenttest.MustGet(t, st, r.ProfileID, r.OrderID)); d != "" {
+			t.Fatalf("order %s changed by a manifest that was not filed: %s", r.OrderID, d)
+		}
+	}
+}
+
+func manifestState(t *testing.T, e *shipmentsEnv, p, ref string) string {
+	t.Helper()
+	return attrS(t, e.raw(t, p, "MANIFEST#"+ref), "manifestState")
+}
+
+func TestManifestFailingPartWayFilesNoOrder(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	recs, ids := manyOrders(t, st, p, 810000, clk.Now())
+	// The last order, in the filing's second transaction, is cancelled
+	// once the first transaction has marked its orders.
+	last := shipment.Clone(recs[len(recs)-1])
+	hook := &afterTransaction{ShipmentsAPI: e.serial(), do: func() {
+		last.State = shipment.StateCancelled
+		shipmenttest.MustUpdate(t, st, last)
+	}}
+	_, err := e.store(hook, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: clk.Now()})
+	var me *shipment.ManifestError
+	if !errors.As(err, &me) || len(me.Problems) != 1 || me.Problems[0].OrderID != last.OrderID {
+		t.Fatalf("manifest whose last order was cancelled half-way: %v, want a ManifestError naming %s", err, last.OrderID)
+	}
+	if !hook.done {
+		t.Fatal("the filing wrote no transaction before failing; the test proves nothing")
+	}
+	if item := e.raw(t, p, "ORDER#"+ids[0]); attrS(t, item, "filingRef") != "STRM-20260619-001" {
+		t.Fatal("the first order was never marked; the test proves nothing")
+	}
+	unfiled(t, st, recs[:len(recs)-1])
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the failed manifest can be read: %v", err)
+	}
+	if got := manifestState(t, e, p, "STRM-20260619-001"); got != "abandoned" {
+		t.Fatalf("failed manifest is %q, want abandoned", got)
+	}
+
+	// An update of a marked order drops the meaningless mark.
+	first := shipmenttest.MustGet(t, st, p, ids[0])
+	first.StreamStatus = "IN_TRANSIT"
+	shipmenttest.MustUpdate(t, st, first)
+	if _, ok := e.raw(t, p, "ORDER#"+ids[0])["filingRef"]; ok {
+		t.Fatal("an update kept the mark of an abandoned manifest")
+	}
+
+	// The orders are free at once for the next manifest.
+	good := ids[:len(ids)-1]
+	if _, err := st.FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-002", OrderIDs: good, FiledAt: clk.Now()}); err != nil {
+		t.Fatalf("manifest after an abandoned one: %v", err)
+	}
+	for _, id := range good {
+		if got := shipmenttest.MustGet(t, st, p, id); got.ManifestRef != "STRM-20260619-002" {
+			t.Fatalf("order %s in manifest %q, want STRM-20260619-002", id, got.ManifestRef)
+		}
+	}
+}
+
+func TestManifestCutOffPartWayIsNotFiledAndIsTakenOverAfterItsLease(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	recs, ids := manyOrders(t, st, p, 820000, clk.Now())
+	lost := &lostAfterTransaction{ShipmentsAPI: e.serial()}
+	_, err := e.store(lost, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: clk.Now()})
+	if !errors.Is(err, errConnectionLost) {
+		t.Fatalf("filing cut off after its first transaction: %v, want the lost connection", err)
+	}
+	if got := manifestState(t, e, p, "STRM-20260619-001"); got != "pending" {
+		t.Fatalf("cut-off manifest is %q, want it left pending", got)
+	}
+	if item := e.raw(t, p, "ORDER#"+ids[0]); attrS(t, item, "filingRef") != "STRM-20260619-001" {
+		t.Fatal("the first order was never marked; the test proves nothing")
+	}
+	// No reader sees any order filed, nor the manifest.
+	unfiled(t, st, recs)
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the cut-off manifest can be read: %v", err)
+	}
+
+	// While its lease runs, its marked orders are named as being filed.
+	req := shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-002", OrderIDs: ids, FiledAt: clk.Now()}
+	_, err = st.FileManifest(mototest.Context(t), req)
+	var me *shipment.ManifestError
+	if !errors.As(err, &me) || len(me.Problems) != 98 || me.Problems[0].OrderID != ids[0] ||
+		!strings.Contains(me.Problems[0].Reason, "being filed into manifest STRM-20260619-001") {
+		t.Fatalf("filing the orders again during the lease: %v; want a ManifestError naming the 98 marked orders as being filed", err)
+	}
+	// Once the lease has run out, the next filing takes them.
+	clk.Advance(2*time.Minute + time.Second)
+	m, err := st.FileManifest(mototest.Context(t), req)
+	if err != nil || len(m.Orders) != len(ids) {
+		t.Fatalf("filing the orders after the lease: %v", err)
+	}
+	if got := manifestState(t, e, p, "STRM-20260619-001"); got != "abandoned" {
+		t.Fatalf("cut-off manifest is %q after the takeover, want abandoned", got)
+	}
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the cut-off manifest can be read after the takeover: %v", err)
+	}
+	for _, id := range ids {
+		if got := shipmenttest.MustGet(t, st, p, id); got.ManifestRef != "STRM-20260619-002" {
+			t.Fatalf("order %s in manifest %q, want STRM-20260619-002", id, got.ManifestRef)
+		}
+	}
+}
+
+func TestManifestFilingThatOutlivesItsLeaseLosesToTheTakeover(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	recs, ids := manyOrders(t, st, p, 830000, clk.Now())
+	// After the slow filing's first transaction its lease runs out, and
+	// another filing takes one of its orders.
+	var other *shipment.Manifest
+	hook := &afterTransaction{ShipmentsAPI: e.serial(), do: func() {
+		clk.Advance(3 * time.Minute)
+		var err error
+		other, err = st.FileManifest(mototest.Context(t), shipment.ManifestRequest{
+			ProfileID: p, Reference: "STRM-20260619-002", OrderIDs: ids[:1], FiledAt: clk.Now()})
+		if err != nil {
+			t.Errorf("the takeover filing: %v", err)
+		}
+	}}
+	_, err := e.store(hook, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: clk.Now()})
+	if !errors.Is(err, shipment.ErrConflict) {
+		t.Fatalf("filing that outlived its lease: %v, want ErrConflict", err)
+	}
+	if other == nil {
+		t.Fatal("the takeover filing did not run; the test proves nothing")
+	}
+	if got := shipmenttest.MustGet(t, st, p, ids[0]); got.ManifestRef != "STRM-20260619-002" {
+		t.Fatalf("order %s in manifest %q, want STRM-20260619-002", ids[0], got.ManifestRef)
+	}
+	unfiled(t, st, recs[1:])
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the slow manifest can be read: %v", err)
+	}
+}
+
+func TestManifestKeepsOrdersUpdatedWhileItIsFiled(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	_, ids := manyOrders(t, st, p, 840000, clk.Now())
+	// An event updates a marked order between the filing's transactions;
+	// it does not see the order filed yet, and its write keeps the mark.
+	hook := &afterTransaction{ShipmentsAPI: e.serial(), do: func() {
+		rec := shipmenttest.MustGet(t, st, p, ids[0])
+		if rec.ManifestRef != "" {
+			t.Errorf("order %s reads as filed into %q before the manifest is", ids[0], rec.ManifestRef)
+		}
+		rec.StreamStatus = "DELIVERED"
+		shipmenttest.MustUpdate(t, st, rec)
+	}}
+	if _, err := e.store(hook, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: clk.Now()}); err != nil {
+		t.Fatalf("FileManifest: %v", err)
+	}
+	if !hook.done {
+		t.Fatal("the update never ran; the test proves nothing")
+	}
+	// A fresh store, with nothing cached, reads the same.
+	for _, s := range []shipment.Store{st, e.store(nil, clk.Now)} {
+		got := shipmenttest.MustGet(t, s, p, ids[0])
+		if got.ManifestRef != "STRM-20260619-001" || got.StreamStatus != "DELIVERED" {
+			t.Fatalf("order updated during the filing: manifest %q status %q", got.ManifestRef, got.StreamStatus)
+		}
+	}
+	m, err := e.store(nil, clk.Now).GetManifest(mototest.Context(t), p, "STRM-20260619-001")
+	if err != nil || len(m.Orders) != len(ids) {
+		t.Fatalf("GetManifest: %v", err)
 	}
 }

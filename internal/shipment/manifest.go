@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// MaxManifestOrders is the most orders one manifest holds. Filing is one
-// DynamoDB transaction (at most 100 items): the manifest and one write per
-// order.
-const MaxManifestOrders = 99
+// MaxManifestOrders is the most orders one manifest holds: more than a
+// warehouse ships in a day, and few enough that a filing ends well within the
+// request's time limit (the DynamoDB store marks 98 orders per transaction).
+const MaxManifestOrders = 5000
 
 // ManifestRequest asks to file orders into a manifest.
 type ManifestRequest struct {

@@ -128,15 +128,8 @@ func (c *Creator) FileManifest(ctx context.Context, profileID string, orderIDs [
 	day := now.In(loc)
 	for seq := 1; seq <= maxManifestsPerDay; seq++ {
 		ref := ManifestReference(day, seq)
-		// A cheap read skips used references; the filing itself is
-		// conditional on the reference being free.
-		_, err := c.Store.GetManifest(ctx, profileID, ref)
-		if err == nil {
-			continue
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, fmt.Errorf("file manifest: %w", err)
-		}
+		// The filing is conditional on the reference being free, and a
+		// store refuses a used one before it reads the orders.
 		m, err := c.Store.FileManifest(ctx, ManifestRequest{ProfileID: profileID, Reference: ref, OrderIDs: orderIDs, FiledAt: now})
 		if errors.Is(err, ErrManifestExists) {
 			continue

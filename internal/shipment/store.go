@@ -32,8 +32,10 @@ type Store interface {
 	// FileManifest files the listed orders into a new manifest, all or
 	// nothing: every order must be created, not cancelled and in no
 	// manifest (a *ManifestError names each that is not, and nothing is
-	// written); ErrManifestExists if the reference is taken. At most
-	// MaxManifestOrders distinct orders.
+	// filed); ErrManifestExists if the reference is taken. At most
+	// MaxManifestOrders distinct orders. No reader sees the manifest, or
+	// any of its orders in it, before every order is filed; a filing that
+	// fails part-way leaves every order as it was, in no manifest.
 	FileManifest(ctx context.Context, req ManifestRequest) (*Manifest, error)
 	// GetManifest returns a filed manifest; ErrNotFound when there is none.
 	GetManifest(ctx context.Context, profileID, reference string) (*Manifest, error)

@@ -39,17 +39,12 @@ func (h *Handlers) handleCreateManifest(ctx context.Context, c *call, req *Creat
 		return nil, err
 	}
 	now := h.now().UTC()
+	// Each store refuses a used reference before it reads the orders, so
+	// trying the references in turn costs little per used one.
 	for seq := 1; seq <= maxManifestsPerDay; seq++ {
 		ref, err := manifest.NewReference(now, seq)
 		if err != nil {
 			return nil, err
-		}
-		_, err = h.manifests.GetManifest(ctx, c.profile.ID, ref)
-		switch {
-		case err == nil:
-			continue
-		case !errors.Is(err, shipment.ErrNotFound):
-			return nil, fmt.Errorf("look up manifest %s: %w", ref, err)
 		}
 		m, err := h.manifests.FileManifest(ctx, shipment.ManifestRequest{
 			ProfileID: c.profile.ID, Reference: ref, OrderIDs: ids, FiledAt: now,

@@ -2,13 +2,17 @@ package shipping_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"linnstream/internal/manifest/pdftext"
 	"linnstream/internal/profile"
 	"linnstream/internal/shipment"
 	"linnstream/internal/shipping"
@@ -121,6 +125,49 @@ func TestCreateManifestAllOrNothing(t *testing.T) {
 	}
 }
 
+func TestCreateAndPrintManifestOfManyOrders(t *testing.T) {
+	// More orders than one DynamoDB transaction holds (the old limit was 99).
+	const n = 250
+	s := newSvcHarness(t, svcSetup{})
+	tok := s.newProfile(svcToken, sbSecret)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.Itoa(300000 + i)
+		s.shipped(tok, ids[i], details("SO-"+ids[i], "Jane Doe", "LS1 5HD", 1000))
+	}
+	r := s.post("CreateManifest", createManifest(tok, ids...))
+	if r.isError() {
+		t.Fatal(r.message())
+	}
+	ref := r.obj["ManifestReference"].(string)
+	for _, id := range []string{ids[0], ids[n-1]} {
+		if sh, err := s.ships.Get(context.Background(), profile.ID(tok), id); err != nil || sh.ManifestRef != ref {
+			t.Fatalf("order %s in manifest %q, want %q (%v)", id, sh.ManifestRef, ref, err)
+		}
+	}
+	r = s.post("PrintManifest", map[string]any{"AuthorizationToken": tok, "ManifestReference": ref})
+	if r.isError() {
+		t.Fatal(r.message())
+	}
+	pdf, err := base64.StdEncoding.DecodeString(r.obj["PDFbase64"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := pdftext.Read(pdf)
+	if err != nil {
+		t.Fatalf("read the PDF's text: %v", err)
+	}
+	text := pages.All()
+	for _, id := range ids {
+		if !slices.Contains(text, id) {
+			t.Fatalf("the PDF has no row for order %s", id)
+		}
+	}
+	if !slices.Contains(text, "250.00 kg") || !slices.Contains(text, strconv.Itoa(n)) {
+		t.Errorf("the PDF's totals do not show %d consignments of 250.00 kg", n)
+	}
+}
+
 func TestCreateManifestBadInput(t *testing.T) {
 	s := newSvcHarness(t, svcSetup{})
 	tok := s.newProfile(svcToken, sbSecret)
@@ -142,7 +189,7 @@ func TestCreateManifestBadInput(t *testing.T) {
 		{"zero", createManifest(tok, "0"), `OrderId[0] must be a Linnworks order number (digits), not "0"`},
 		{"numbers, not strings", `{"AuthorizationToken":"` + tok + `","OrderId":[100001]}`, "OrderId[0] must be a string"},
 		{"not an array", `{"AuthorizationToken":"` + tok + `","OrderId":"100001"}`, "OrderId must be an array"},
-		{"too many", createManifest(tok, many...), "OrderId lists 100 orders; a manifest holds at most 99"},
+		{"too many", createManifest(tok, many...), fmt.Sprintf("OrderId lists %d orders; a manifest holds at most %d", len(many), shipment.MaxManifestOrders)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +229,10 @@ func TestCreateManifestRetriesATakenReference(t *testing.T) {
 type brokenManifestStore struct{ *shipment.MemStore }
 
 func (brokenManifestStore) GetManifest(context.Context, string, string) (*shipment.Manifest, error) {
+	return nil, errors.New("dynamodb: connection refused")
+}
+
+func (brokenManifestStore) FileManifest(context.Context, shipment.ManifestRequest) (*shipment.Manifest, error) {
 	return nil, errors.New("dynamodb: connection refused")
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +88,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"FileManifestAllOrNothing", testFileManifestAllOrNothing},
 		{"FileManifestReferenceTaken", testFileManifestReferenceTaken},
 		{"FileManifestLimits", testFileManifestLimits},
+		{"FileManifestManyOrders", testFileManifestManyOrders},
 		{"ConcurrentManifests", testConcurrentManifests},
 		{"MarkEvent", testMarkEvent},
 		{"ConcurrentMarkEvent", testConcurrentMarkEvent},
@@ -241,6 +243,22 @@ func MustUpdate(t *testing.T, s shipment.Store, rec *shipment.Shipment) {
 	if err := s.Update(ctxOf(t), rec); err != nil {
 		t.Fatalf("Update %s: %v", rec.OrderID, err)
 	}
+}
+
+// ManyOrders is how many orders the contract files into one manifest to
+// prove a manifest is not bound by one DynamoDB transaction (at most 100
+// items, which held 99 orders).
+const ManyOrders = 102
+
+// CreatedMany writes n created orders numbered from first, as Created
+// does, and returns them in order.
+func CreatedMany(t *testing.T, s shipment.Store, profileID string, first, n int, now time.Time) []*shipment.Shipment {
+	t.Helper()
+	out := make([]*shipment.Shipment, n)
+	for i := range n {
+		out[i] = Created(t, s, profileID, strconv.Itoa(first+i), now)
+	}
+	return out
 }
 
 // Created claims the order and writes it as created with a consignment,

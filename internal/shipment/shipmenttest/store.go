@@ -552,8 +552,8 @@ func testFileManifestLimits(t *testing.T, s shipment.Store, clk *Clock) {
 	}
 	Created(t, s, p, ids[0], now)
 	_, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: now})
-	if err == nil || !strings.Contains(err.Error(), "at most 99") {
-		t.Fatalf("manifest of %d orders: %v, want a refusal naming the limit of 99", len(ids), err)
+	if limit := fmt.Sprintf("at most %d", shipment.MaxManifestOrders); err == nil || !strings.Contains(err.Error(), limit) {
+		t.Fatalf("manifest of %d orders: %v, want a refusal saying %q", len(ids), err, limit)
 	}
 	for name, req := range map[string]shipment.ManifestRequest{
 		"no orders":    {ProfileID: p, Reference: "STRM-20260619-001", FiledAt: now},
@@ -566,6 +566,61 @@ func testFileManifestLimits(t *testing.T, s shipment.Store, clk *Clock) {
 	}
 	if got := MustGet(t, s, p, ids[0]); got.ManifestRef != "" {
 		t.Fatalf("a refused manifest filed order %s into %q", ids[0], got.ManifestRef)
+	}
+}
+
+func testFileManifestManyOrders(t *testing.T, s shipment.Store, clk *Clock) {
+	p := ProfileID(t)
+	now := clk.Now()
+	recs := CreatedMany(t, s, p, 610000, ManyOrders, now)
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.OrderID
+	}
+
+	// One bad order, last in the list, refuses the whole manifest.
+	last := recs[len(recs)-1]
+	last.State = shipment.StateCancelled
+	MustUpdate(t, s, last)
+	_, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: now})
+	if !isManifestError(err, last.OrderID) {
+		t.Fatalf("manifest of %d orders, the last cancelled: %v; want a ManifestError naming %s", len(ids), err, last.OrderID)
+	}
+	for _, r := range recs {
+		if d := Diff(r, MustGet(t, s, p, r.OrderID)); d != "" {
+			t.Fatalf("refused manifest changed order %s: %s", r.OrderID, d)
+		}
+	}
+
+	good := ids[:len(ids)-1]
+	filedAt := now.Add(8 * time.Hour)
+	m, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-002", OrderIDs: good, FiledAt: filedAt})
+	if err != nil {
+		t.Fatalf("manifest of %d orders: %v", len(good), err)
+	}
+	got, err := s.GetManifest(ctxOf(t), p, "STRM-20260619-002")
+	if err != nil {
+		t.Fatalf("GetManifest: %v", err)
+	}
+	for _, man := range []*shipment.Manifest{m, got} {
+		if len(man.Orders) != len(good) {
+			t.Fatalf("manifest holds %d orders, want %d", len(man.Orders), len(good))
+		}
+		for i, o := range man.Orders {
+			if o.OrderID != good[i] || o.TrackingID != "TRK"+good[i] || o.Packages != 2 {
+				t.Fatalf("manifest order %d: %+v, want order %s", i, o, good[i])
+			}
+		}
+	}
+	for _, r := range recs[:len(good)] {
+		after := MustGet(t, s, p, r.OrderID)
+		if after.ManifestRef != "STRM-20260619-002" || after.Version != r.Version+1 || !after.UpdatedAt.Equal(filedAt) {
+			t.Fatalf("order %s after filing: manifest %q version %d (was %d) updated %s",
+				r.OrderID, after.ManifestRef, after.Version, r.Version, after.UpdatedAt)
+		}
+	}
+	if _, err := s.GetManifest(ctxOf(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("the refused manifest was stored: %v", err)
 	}
 }
 
