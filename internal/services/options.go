@@ -60,8 +60,14 @@ func OptionDefs() []OptionDef {
 			Description: "Group or split packages by your own packaging rules instead of the default",
 		},
 		{
+			// GenerateLabel's items (§6.7 of the contract: ItemName,
+			// ProductCode, Quantity, UnitValue, UnitWeight, dimensions,
+			// ExtendedProperties) say nothing of composites: no parent
+			// flag, no component list. Only an order read from the
+			// Linnworks API (OrderItem.CompositeSubItems), as the sync
+			// reads it, has the structure to act on.
 			ID: OptionSkipCompositeParent, Name: "Skip Composite Parent", Kind: KindBoolean, Default: "false", SortOrder: 2,
-			Description: "Send only the component items of composite products, not the parent item",
+			Description: "Synced orders only: send composite products as their components (label requests list no components)",
 		},
 		{
 			ID: OptionServiceLevel, Name: "Stream service level", Kind: KindString, Default: "", SortOrder: 3,
@@ -79,7 +85,11 @@ func OptionDefs() []OptionDef {
 // Options are a service's option values, typed.
 type Options struct {
 	OverridePackagingSplit bool
-	SkipCompositeParent    bool
+	// SkipCompositeParent sends a composite item's components instead of
+	// it. It changes orders built from the Linnworks API, whose items list
+	// their components; GenerateLabel's items carry no such list, so on a
+	// label request it changes nothing.
+	SkipCompositeParent bool
 	// ServiceLevel is Stream's serviceLevel; "" leaves it to the account
 	// default.
 	ServiceLevel string

@@ -34,6 +34,11 @@ func TestOptionDefs(t *testing.T) {
 			t.Errorf("option %s breaks the contract's limits (id ≤ 20, name ≤ 50, description 1..100)", d.ID)
 		}
 	}
+	// GenerateLabel requests carry no composite structure, so the option
+	// must tell the user it only changes synced orders, and why.
+	if d := defs[1].Description; !strings.HasPrefix(d, "Synced orders only") || !strings.Contains(d, "label requests list no components") {
+		t.Errorf("Skip Composite Parent description %q does not say it applies to synced orders only, and why", d)
+	}
 }
 
 func TestParseOptions(t *testing.T) {

@@ -117,7 +117,9 @@ type Service struct {
 	StockLocation string
 	// ServiceLevel, when set, is sent as the header's serviceLevel.
 	ServiceLevel string
-	// SkipCompositeParent replaces each composite item by its components.
+	// SkipCompositeParent replaces each composite item (one with
+	// Components) by its components. Only orders read from the Linnworks
+	// API have components; GenerateLabel's items never do.
 	SkipCompositeParent bool
 	// OverridePackagingSplit ignores how Linnworks split the order into
 	// packages: every line of every package goes under a single parent item,
