@@ -32,6 +32,10 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	if orderID == "" && req.OrderID != 0 {
 		orderID = strconv.FormatInt(req.OrderID, 10)
 	}
+	// GenerateLabel's OrderId is a number, so "00123" names order 123.
+	if n, err := strconv.ParseUint(orderID, 10, 63); err == nil && n > 0 {
+		orderID = strconv.FormatUint(n, 10)
+	}
 	if orderID == "" {
 		return nil, fail("OrderReference (or OrderId) is required: the Linnworks order number the label was generated for")
 	}

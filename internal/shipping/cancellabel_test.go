@@ -11,7 +11,7 @@ func TestCancelLabel(t *testing.T) {
 	e := newLabelEnv(t, labelSetup{})
 	tok := e.addProfile("sandbox", "sandbox-secret", nil)
 	svc := e.serviceID("sandbox", justin, courier)
-	for _, id := range []int{100, 101, 102} {
+	for _, id := range []int{100, 101, 102, 103} {
 		if r := e.generate(labelRequest(tok, svc, id)); r.isError() {
 			t.Fatal(r.message())
 		}
@@ -48,12 +48,19 @@ func TestCancelLabel(t *testing.T) {
 	if s := status("101"); s != "CANCELLED" {
 		t.Errorf("order 101 status = %s", s)
 	}
+	// Leading zeros name the same order number.
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "00103"}); r.isError() {
+		t.Errorf("cancel by 00103: %s", r.message())
+	}
+	if s := status("103"); s != "CANCELLED" {
+		t.Errorf("order 103 status = %s", s)
+	}
 	// A cancelled order is never shipped again under the same order.
 	if r := e.generate(labelRequest(tok, svc, 100)); !r.isError() || !strings.Contains(r.message(), "was cancelled") {
 		t.Errorf("GenerateLabel after cancel: %s", r.raw[:min(300, len(r.raw))])
 	}
-	if n := len(e.orders()); n != 3 {
-		t.Errorf("sandbox holds %d orders, want 3", n)
+	if n := len(e.orders()); n != 4 {
+		t.Errorf("sandbox holds %d orders, want 4", n)
 	}
 
 	// A dispatched order cannot be cancelled; Stream's reason is given.

@@ -39,6 +39,12 @@ type ShipmentCreator interface {
 
 var _ ShipmentCreator = (*shipment.Creator)(nil)
 
+// maxLabels bounds the labels one GenerateLabel answer carries, packages
+// times LABEL_COUNT copies. A label is about 16 KB of PNG, 22 KB in base64;
+// 200 of them stay well inside the 6 MB a Lambda function may answer with,
+// which a larger answer would fail outright.
+const maxLabels = 200
+
 // DefaultCurrency is the Currency of a label response whose request names no
 // OrderCurrency: Stream operates in the United Kingdom.
 const DefaultCurrency = "GBP"
@@ -66,6 +72,10 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 	}
 	c.log = c.log.With("order_id", req.OrderID)
 	cfg := wizard.Settings(p)
+	if copies := max(cfg.LabelCount, 1); len(req.Packages)*copies > maxLabels {
+		return nil, fail("the order needs %d labels (%d packages, Number of labels %d), more than the %d one answer to Linnworks can carry; lower the Number of labels in the integration's settings or ship the order in fewer packages",
+			len(req.Packages)*copies, len(req.Packages), copies, maxLabels)
+	}
 	format, err := label.ParseFormat(string(cfg.LabelFormat))
 	if err != nil {
 		return nil, fail("the label format setting %q is not one of the supported formats; choose one in the integration's settings", cfg.LabelFormat)

@@ -816,6 +816,12 @@ func TestGenerateLabelRefusesBadInputBeforeStream(t *testing.T) {
 		{name: "item without SKU or name", change: func(r *shipping.GenerateLabelRequest) {
 			r.Packages[0].Items[0].ProductCode, r.Packages[0].Items[0].ItemName = "", ""
 		}, want: "package 1 item 1 has neither a SKU nor a name"},
+		{name: "more labels than an answer carries", change: func(r *shipping.GenerateLabelRequest) {
+			for i := len(r.Packages); i < 201; i++ {
+				r.Packages = append(r.Packages, shipping.LabelPackage{SequenceNumber: i, PackageWeight: 100, PackageFormat: "PACKET",
+					Items: []shipping.LabelItem{{ItemName: "Card", ProductCode: "CARD", Quantity: 1, UnitWeight: 100}}})
+			}
+		}, want: "the order needs 201 labels (201 packages, Number of labels 1), more than the 200 one answer to Linnworks can carry"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var body any = tc.raw
