@@ -63,7 +63,7 @@ func inkDiff(a, b *image.Gray) image.Rectangle {
 // a label without one, and 60 dots around for the neighbouring rules and
 // text), to keep the sweep fast.
 func TestRenderQRDecodesWithSingleSymbolReader(t *testing.T) {
-	sweep := map[label.Format]int{label.Default4x6: 300, label.PortraitStandard: 100}
+	sweep := map[label.Format]int{label.Default4x6: 200, label.PortraitStandard: 100}
 	for _, f := range label.Formats() {
 		if f.HasQR() != (sweep[f] > 0) {
 			t.Fatalf("%s: HasQR %v but sweep of %d", f, f.HasQR(), sweep[f])
