@@ -56,6 +56,10 @@ type manifestItem struct {
 	Reference string `dynamodbav:"reference"`
 	FiledAt   string `dynamodbav:"filedAt"`
 	State     string `dynamodbav:"manifestState"`
+	// Attempt is random per filing: a write of the head that finds the head
+	// already as it was to be written was made by this filing, answered
+	// with a lost reply and sent again.
+	Attempt string `dynamodbav:"attempt"`
 	// LeaseUntilMs is when a pending filing may be abandoned by another,
 	// in Unix milliseconds (a number, so conditions compare it in order).
 	LeaseUntilMs int64 `dynamodbav:"leaseUntilMs,omitempty"`
@@ -96,10 +100,15 @@ func parts(orders int) int { return (orders + manifestChunk - 1) / manifestChunk
 // none. Settled manifests are remembered, so orders of a filed manifest do
 // not cost a read each.
 func (st *Shipments) manifestHeader(ctx context.Context, profileID, ref string) (manifestItem, error) {
-	key := profileID + "\x00" + ref
-	if h, ok := st.settled.Load(key); ok {
+	if h, ok := st.settled.Load(profileID + "\x00" + ref); ok {
 		return h.(manifestItem), nil
 	}
+	return st.readHeader(ctx, profileID, ref)
+}
+
+// readHeader reads the head of a manifest from the table.
+func (st *Shipments) readHeader(ctx context.Context, profileID, ref string) (manifestItem, error) {
+	key := profileID + "\x00" + ref
 	out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(st.table),
 		Key:            manifestKey(profileID, ref),
@@ -138,7 +147,13 @@ func (st *Shipments) putHeader(ctx context.Context, h manifestItem, cond string,
 	var failed *types.ConditionalCheckFailedException
 	switch {
 	case errors.As(err, &failed):
-		return false, nil
+		cur, err := st.readHeader(ctx, h.PK, h.Reference)
+		if err != nil {
+			return false, err
+		}
+		if cur.Attempt != h.Attempt || cur.State != h.State {
+			return false, nil
+		}
 	case err != nil:
 		return false, fmt.Errorf("write manifest %s: %w", h.Reference, err)
 	}
@@ -304,9 +319,11 @@ func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequ
 	if err != nil {
 		return nil, err
 	}
+	attempt := make([]byte, 16)
+	_, _ = rand.Read(attempt)
 	head := manifestItem{
 		PK: req.ProfileID, SK: skManifest + ref, Reference: ref, FiledAt: formatTime(m.FiledAt),
-		State: manifestPending, LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
+		State: manifestPending, Attempt: hex.EncodeToString(attempt), LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
 		OrderCount: len(m.Orders), Parts: parts(len(m.Orders)),
 	}
 	ok, err := st.putHeader(ctx, head, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil)

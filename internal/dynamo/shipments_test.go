@@ -538,3 +538,43 @@ func TestManifestKeepsOrdersUpdatedWhileItIsFiled(t *testing.T) {
 		t.Fatalf("GetManifest: %v", err)
 	}
 }
+
+// resentManifestPuts sends every write of a manifest's head twice and
+// answers with the second outcome, as when the first was applied, its reply
+// lost and the SDK sent it again.
+type resentManifestPuts struct {
+	dynamo.ShipmentsAPI
+	resent int
+}
+
+func (r *resentManifestPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	out, err := r.ShipmentsAPI.PutItem(ctx, in, opt...)
+	if sk, ok := in.Item["sk"].(*types.AttributeValueMemberS); err == nil && ok && strings.HasPrefix(sk.Value, "MANIFEST#") {
+		r.resent++
+		return r.ShipmentsAPI.PutItem(ctx, in, opt...)
+	}
+	return out, err
+}
+
+func TestManifestSurvivesResentWrites(t *testing.T) {
+	e := newShipmentsEnv(t)
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	st := e.store(nil, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	a := shipmenttest.Created(t, st, p, "850001", clk.Now())
+	resent := &resentManifestPuts{ShipmentsAPI: e.serial()}
+	m, err := e.store(resent, clk.Now).FileManifest(mototest.Context(t), shipment.ManifestRequest{
+		ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: []string{a.OrderID}, FiledAt: clk.Now()})
+	if err != nil || len(m.Orders) != 1 {
+		t.Fatalf("filing whose head writes were sent twice: %v", err)
+	}
+	if resent.resent < 2 {
+		t.Fatalf("%d head writes were sent twice, want the pending and the filed one", resent.resent)
+	}
+	if got := shipmenttest.MustGet(t, st, p, a.OrderID); got.ManifestRef != "STRM-20260619-001" {
+		t.Fatalf("order in manifest %q", got.ManifestRef)
+	}
+	if _, err := st.GetManifest(mototest.Context(t), p, "STRM-20260619-001"); err != nil {
+		t.Fatalf("GetManifest: %v", err)
+	}
+}
