@@ -20,6 +20,9 @@ import (
 // enough that a burst of GenerateLabel calls reads the depots once.
 const DefaultTTL = 60 * time.Second
 
+// sharedReadTimeout bounds one depot read that several callers share.
+const sharedReadTimeout = 20 * time.Second
+
 // DepotLister lists a Stream account's depots with their delivery methods.
 // *stream.Client satisfies it.
 type DepotLister interface {
@@ -161,7 +164,12 @@ func (c *Catalogue) load(ctx context.Context, acct stream.Account, refresh bool)
 		if err != nil {
 			return nil, err
 		}
-		depots, err := lister.Depots(ctx)
+		// The read is shared by every caller waiting for this account, so it
+		// must not end with the first caller's request: it gets its own
+		// bound, and each caller still stops waiting at its own deadline.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedReadTimeout)
+		defer cancel()
+		depots, err := lister.Depots(rctx)
 		if err != nil {
 			return nil, err
 		}

@@ -364,6 +364,40 @@ func TestListCancelled(t *testing.T) {
 	}
 }
 
+// The caller that started a shared depot read giving up does not fail the
+// callers waiting on the same read.
+func TestFirstCallerLeavingDoesNotFailTheOthers(t *testing.T) {
+	b := &blocking{release: make(chan struct{})}
+	cat := services.NewCatalogue(func(stream.Account) (services.DepotLister, error) { return b, nil })
+	p := &profile.Profile{Settings: map[string]string{wizard.ItemStreamAPIURL: "https://x.example/api", wizard.ItemStreamClientID: "c"}}
+	first, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() {
+		_, err := cat.List(first, p)
+		firstErr <- err
+	}()
+	for b.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	second := make(chan []services.Service, 1)
+	go func() {
+		r, _ := cat.List(context.Background(), p)
+		second <- r
+	}()
+	time.Sleep(10 * time.Millisecond) // let the second caller join the read in flight
+	cancel()
+	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+		t.Errorf("the first caller's error = %v, want context.Canceled", err)
+	}
+	close(b.release)
+	if r := <-second; len(r) != 1 || r[0].Name != "M (D)" {
+		t.Errorf("the second caller got %+v after the first gave up", r)
+	}
+	if n := b.calls.Load(); n != 1 {
+		t.Errorf("%d depot reads, want the one shared read", n)
+	}
+}
+
 // pinnedID is the id of depot 1 × method 102 of https://stream.example.com/api, client acme
 // (checked against Python's uuid.uuid5 with the package namespace).
 const pinnedID = "e355d6d0-a8b0-5655-98a3-8f5b557b9c4c"
