@@ -149,8 +149,11 @@ func buildOptions(opts []Option) (options, error) {
 	return o, nil
 }
 
-func defaultHTTPClient() *http.Client {
-	tr := &http.Transport{
+// sharedTransport is the connection pool of every client built without
+// WithHTTPClient, so that clients made per check (the wizard's credentials
+// test) reuse connections instead of each opening and abandoning its own.
+var sharedTransport = sync.OnceValue(func() *http.Transport {
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
@@ -160,7 +163,10 @@ func defaultHTTPClient() *http.Client {
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &http.Client{Transport: tr, Timeout: defaultRequestTimeout}
+})
+
+func defaultHTTPClient() *http.Client {
+	return &http.Client{Transport: sharedTransport(), Timeout: defaultRequestTimeout}
 }
 
 // accountState is what every Client of one Stream account shares: Stream

@@ -760,3 +760,23 @@ func TestPersistent401KeepsTheProblem(t *testing.T) {
 		t.Fatalf("tokens %d, calls %d; want one refresh", f.tokens.Load(), len(f.requests(false)))
 	}
 }
+
+// Clients built without an HTTP client of their own share one connection
+// pool, however many are made.
+func TestDefaultClientsShareOneTransport(t *testing.T) {
+	acct := Account{BaseURL: "https://stream.example.test/api", ClientID: "a", ClientSecret: "s"}
+	c1, err := New(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := New(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c1.hc == c2.hc {
+		t.Fatal("two clients share one *http.Client, whose redirect policy each sets")
+	}
+	if c1.hc.Transport == nil || c1.hc.Transport != c2.hc.Transport {
+		t.Errorf("clients built without WithHTTPClient have different transports")
+	}
+}
