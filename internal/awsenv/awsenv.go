@@ -33,8 +33,9 @@ const (
 	EnvLinnworksAppSecret = "LINNWORKS_APP_SECRET"
 )
 
-// Load builds the dependencies from the environment.
-func Load(ctx context.Context) (*app.Deps, error) {
+// Load builds the dependencies from the environment; opts adjust how the
+// AWS configuration is loaded.
+func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.Deps, error) {
 	logger := app.NewLogger(os.Stdout, os.Getenv(EnvLogLevel))
 	profilesTable := os.Getenv(dynamo.EnvProfilesTable)
 	shipmentsTable := os.Getenv(dynamo.EnvShipmentsTable)
@@ -42,7 +43,7 @@ func Load(ctx context.Context) (*app.Deps, error) {
 	if profilesTable == "" || shipmentsTable == "" || keyID == "" {
 		return nil, fmt.Errorf("%s, %s and %s must be set", dynamo.EnvProfilesTable, dynamo.EnvShipmentsTable, kmssealer.EnvKeyID)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
@@ -84,8 +85,8 @@ func RequestID(r *http.Request) string {
 
 // Handler builds the dependencies and returns the Lambda handler of the
 // function with the SAM logical id.
-func Handler(ctx context.Context, logicalID string) (lambda.Handler, error) {
-	deps, err := Load(ctx)
+func Handler(ctx context.Context, logicalID string, opts ...func(*config.LoadOptions) error) (lambda.Handler, error) {
+	deps, err := Load(ctx, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -406,9 +406,12 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t, deps.Profiles, true)
+	rec := &recorder{tables: map[string]string{table: "ProfilesTable", os.Getenv(dynamo.EnvShipmentsTable): "ShipmentsTable"},
+		keyLogical: "SecretsKey", seen: map[string]map[grant]bool{}}
 	var newToken string
 	w.run(func(fn string, payload []byte) []byte {
-		h, err := awsenv.Handler(ctx, fn)
+		rec.start(fn)
+		h, err := awsenv.Handler(ctx, fn, rec.option())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -434,6 +437,7 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	if bytes.Contains(raw, []byte(newToken)) {
 		t.Error("the DynamoDB item contains the AuthorizationToken")
 	}
+	checkPolicies(t, rec)
 }
 
 func TestInvokeCommandPrintsTheAnswer(t *testing.T) {

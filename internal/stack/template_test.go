@@ -13,90 +13,24 @@ import (
 
 	"linnstream/internal/mototest"
 	"linnstream/internal/shipping"
+	"linnstream/internal/stack/stacktest"
 )
 
 // repoRoot is where template.yaml, the Makefile and functions/ live.
 const repoRoot = "../.."
 
-// needTool skips when a tool is missing on a developer machine, and fails
-// under CI, where every check must run.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return p
-}
-
 func TestTemplatePassesCfnLint(t *testing.T) {
-	lint := needTool(t, "cfn-lint")
+	lint := stacktest.NeedTool(t, "cfn-lint")
 	out, err := exec.Command(lint, filepath.Join(repoRoot, "template.yaml")).CombinedOutput()
 	if err != nil {
 		t.Fatalf("cfn-lint template.yaml: %v\n%s", err, out)
 	}
 }
 
-// transformScript turns template.yaml into plain CloudFormation with the SAM
-// translator, offline: the code location is replaced by an S3 object as `sam
-// package` would, and managed policies are not looked up.
-const transformScript = `
-import json, sys
-from cfnlint.decode import cfn_yaml
-from samtranslator.translator.transform import transform
-
-class NoManagedPolicies:
-    def load(self):
-        return {}
-
-t = json.loads(json.dumps(cfn_yaml.load(sys.argv[1])))
-src = json.loads(json.dumps(t))
-t["Globals"]["Function"]["CodeUri"] = "s3://artifacts/linnstream.zip"
-out = transform(t, {}, NoManagedPolicies())
-json.dump({"source": src, "transformed": out}, sys.stdout)
-`
-
-type cfnTemplate struct {
-	Resources map[string]struct {
-		Type       string         `json:"Type"`
-		Metadata   map[string]any `json:"Metadata"`
-		Properties map[string]any `json:"Properties"`
-	} `json:"Resources"`
-	Outputs map[string]struct {
-		Value any `json:"Value"`
-	} `json:"Outputs"`
-	Globals map[string]map[string]any `json:"Globals"`
-}
-
-func transformed(t *testing.T) (source, out cfnTemplate) {
+// transformed is template.yaml as written and as CloudFormation.
+func transformed(t *testing.T) (source, out stacktest.Template) {
 	t.Helper()
-	py := needTool(t, "python3")
-	cmd := exec.Command(py, "-c", transformScript, filepath.Join(repoRoot, "template.yaml"))
-	cmd.Env = append(os.Environ(), "AWS_DEFAULT_REGION=eu-west-2")
-	raw, err := cmd.Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok && strings.Contains(string(ee.Stderr), "No module named") {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("the SAM translator is required under CI: %s", ee.Stderr)
-			}
-			t.Skipf("SAM translator not installed: %s", ee.Stderr)
-		}
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("SAM transform failed: %s", ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var both struct {
-		Source      cfnTemplate `json:"source"`
-		Transformed cfnTemplate `json:"transformed"`
-	}
-	if err := json.Unmarshal(raw, &both); err != nil {
-		t.Fatalf("decode transform output: %v", err)
-	}
-	return both.Source, both.Transformed
+	return stacktest.Transform(t, repoRoot)
 }
 
 func TestTransformedTemplateInvariants(t *testing.T) {
