@@ -243,39 +243,46 @@ type orderAction struct {
 
 // adminDispatch answers POST /admin/dispatch: a planned order leaves with its run.
 func (s *Sandbox) adminDispatch(w http.ResponseWriter, r *http.Request) {
-	var req orderAction
-	if !decodeAdmin(w, r, &req) {
-		return
-	}
-	s.mu.Lock()
-	o := s.findAdminOrder(w, req.OrderNo, req.ClientID)
-	if o == nil {
-		s.mu.Unlock()
-		return
-	}
-	if o.status != statusPlanned {
-		s.mu.Unlock()
-		writeAdminError(w, http.StatusConflict, "order %s is %s; only a PLANNED order can be dispatched", o.header.OrderNo, o.status)
-		return
-	}
-	now := s.now().UTC()
-	for _, g := range o.groups {
-		g.run.dispatched = now
-		g.status = statusReleased
-	}
-	o.status = statusReleased
-	g := o.groups[0]
-	run := webhookRun{LoadID: g.run.loadID, Status: runStatus(g.run), Description: g.run.description}
-	jobs := s.runEvents(o.clientID, run, []webhookRunOrder{{Sequence: g.run.sequence, Order: o.header.OrderNo}}, eventDispatched)
-	jobs = append(jobs, s.orderEvents(o, eventDispatched)...)
-	s.mu.Unlock()
-
-	s.finishAdmin(w, o, jobs)
+	s.adminTransition(w, r, statusPlanned, "only a PLANNED order can be dispatched", func(o *order) []webhookJob {
+		now := s.now().UTC()
+		for _, g := range o.groups {
+			g.run.dispatched = now
+			g.status = statusReleased
+		}
+		o.status = statusReleased
+		g := o.groups[0]
+		run := webhookRun{LoadID: g.run.loadID, Status: runStatus(g.run), Description: g.run.description}
+		jobs := s.runEvents(o.clientID, run, []webhookRunOrder{{Sequence: g.run.sequence, Order: o.header.OrderNo}}, eventDispatched)
+		return append(jobs, s.orderEvents(o, eventDispatched)...)
+	})
 }
 
 // adminDeliver answers POST /admin/deliver: a dispatched order is delivered (a COLLECTION order
 // is collected), every item with the current date-time.
 func (s *Sandbox) adminDeliver(w http.ResponseWriter, r *http.Request) {
+	s.adminTransition(w, r, statusReleased, "only a dispatched (RELEASED) order can be delivered", func(o *order) []webhookJob {
+		now := s.now().UTC()
+		status := statusDelivered
+		if o.header.OrderType == TypeCollection {
+			status = statusCollected
+		}
+		for _, g := range o.groups {
+			g.done = now
+			g.run.completed = now
+			g.status = statusDelivered
+			if g.typ == TypeCollection {
+				g.status = statusCollected
+			}
+		}
+		o.status = status
+		return s.orderEvents(o, statusEventKind(status))
+	})
+}
+
+// adminTransition runs an admin status change: it reads {"orderNo","clientId"}, finds the order,
+// refuses it unless its status is from, applies change under the lock and answers with the order
+// and the webhooks change fired.
+func (s *Sandbox) adminTransition(w http.ResponseWriter, r *http.Request, from, refusal string, change func(*order) []webhookJob) {
 	var req orderAction
 	if !decodeAdmin(w, r, &req) {
 		return
@@ -286,26 +293,12 @@ func (s *Sandbox) adminDeliver(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		return
 	}
-	if o.status != statusReleased {
+	if o.status != from {
 		s.mu.Unlock()
-		writeAdminError(w, http.StatusConflict, "order %s is %s; only a dispatched (RELEASED) order can be delivered", o.header.OrderNo, o.status)
+		writeAdminError(w, http.StatusConflict, "order %s is %s; %s", o.header.OrderNo, o.status, refusal)
 		return
 	}
-	now := s.now().UTC()
-	status := statusDelivered
-	if o.header.OrderType == TypeCollection {
-		status = statusCollected
-	}
-	for _, g := range o.groups {
-		g.done = now
-		g.run.completed = now
-		g.status = statusDelivered
-		if g.typ == TypeCollection {
-			g.status = statusCollected
-		}
-	}
-	o.status = status
-	jobs := s.orderEvents(o, statusEventKind(status))
+	jobs := change(o)
 	s.mu.Unlock()
 
 	s.finishAdmin(w, o, jobs)
