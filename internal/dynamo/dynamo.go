@@ -4,8 +4,11 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Environment variables naming the tables in Lambda.
@@ -32,3 +35,25 @@ type API interface {
 }
 
 var _ API = (*dynamodb.Client)(nil)
+
+// attrWriteID holds a random ID that each conditional put stamps on its
+// item. When the SDK resends a put whose first attempt was applied but whose
+// reply was lost (a 500, a timeout, a reset connection), the resend fails its
+// own condition; finding our ID on the stored item tells that the write did
+// land, so it is not mistaken for a lost race.
+const attrWriteID = "writeId"
+
+// stampWrite sets a fresh write ID on the item and returns it.
+func stampWrite(av map[string]types.AttributeValue) string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	av[attrWriteID] = &types.AttributeValueMemberS{Value: id}
+	return id
+}
+
+// landed reports whether the stored item is the one a put stamped with id.
+func landed(stored map[string]types.AttributeValue, id string) bool {
+	w, ok := stored[attrWriteID].(*types.AttributeValueMemberS)
+	return ok && id != "" && w.Value == id
+}

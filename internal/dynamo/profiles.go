@@ -124,17 +124,26 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 	if err != nil {
 		return fmt.Errorf("create profile %s: %w", p.Short(), err)
 	}
+	id := stampWrite(av)
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(s.table),
-		Item:                     av,
-		ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
+		TableName:                           aws.String(s.table),
+		Item:                                av,
+		ConditionExpression:                 aws.String("attribute_not_exists(#pk)"),
+		ExpressionAttributeNames:            map[string]string{"#pk": attrPK},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrExists)
-	}
-	if err != nil {
+		exists, mine, err := s.stored(ctx, p.ID, failed.Item, id)
+		switch {
+		case err != nil:
+			return fmt.Errorf("create profile %s: %w", p.Short(), err)
+		case exists && !mine:
+			return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrExists)
+		case !exists:
+			return fmt.Errorf("create profile %s: condition failed on no item", p.Short())
+		}
+	} else if err != nil {
 		return fmt.Errorf("create profile %s: %w", p.Short(), err)
 	}
 	p.Version = 1
@@ -176,6 +185,7 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 	if err != nil {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
+	id := stampWrite(av)
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
 		Item:                                av,
@@ -186,38 +196,42 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		exists := len(failed.Item) > 0
-		if !exists {
-			// Not every DynamoDB implementation returns the old item; ask.
-			if exists, err = s.exists(ctx, p.ID); err != nil {
-				return fmt.Errorf("update profile %s: %w", p.Short(), err)
-			}
-		}
-		if !exists {
+		exists, mine, err := s.stored(ctx, p.ID, failed.Item, id)
+		switch {
+		case err != nil:
+			return fmt.Errorf("update profile %s: %w", p.Short(), err)
+		case !exists:
 			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNotFound)
+		case !mine:
+			return fmt.Errorf("update profile %s at version %d: %w", p.Short(), p.Version, profile.ErrConflict)
 		}
-		return fmt.Errorf("update profile %s at version %d: %w", p.Short(), p.Version, profile.ErrConflict)
-	}
-	if err != nil {
+	} else if err != nil {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
 	p.Version++
 	return nil
 }
 
-// exists reports whether the table holds an item for the profile ID.
-func (s *Profiles) exists(ctx context.Context, id string) (bool, error) {
-	out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:                aws.String(s.table),
-		Key:                      map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: id}},
-		ConsistentRead:           aws.Bool(true),
-		ProjectionExpression:     aws.String("#pk"),
-		ExpressionAttributeNames: map[string]string{"#pk": attrPK},
-	})
-	if err != nil {
-		return false, fmt.Errorf("read profile key: %w", err)
+// stored tells, after a put stamped with id failed its condition, whether
+// an item is stored and whether it is the one the put wrote (its first
+// attempt landed and the failure was the SDK's resend). old is the item the
+// failure returned; not every DynamoDB implementation returns it, so it is
+// read when empty.
+func (s *Profiles) stored(ctx context.Context, profileID string, old map[string]types.AttributeValue, id string) (exists, mine bool, err error) {
+	if len(old) == 0 {
+		out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName:                aws.String(s.table),
+			Key:                      map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: profileID}},
+			ConsistentRead:           aws.Bool(true),
+			ProjectionExpression:     aws.String("#pk, #w"),
+			ExpressionAttributeNames: map[string]string{"#pk": attrPK, "#w": attrWriteID},
+		})
+		if err != nil {
+			return false, false, fmt.Errorf("read profile key: %w", err)
+		}
+		old = out.Item
 	}
-	return len(out.Item) > 0, nil
+	return len(old) > 0, landed(old, id), nil
 }
 
 // ByWebhookKey returns the profile whose webhook key is key. The index is

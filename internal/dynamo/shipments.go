@@ -268,6 +268,7 @@ func unchanged(stored *shipment.Shipment) (string, map[string]string, map[string
 // the condition fails it returns false and the item stored instead (nil if
 // there is none).
 func (st *Shipments) putItem(ctx context.Context, profileID, orderID string, av map[string]types.AttributeValue, cond string, names map[string]string, values map[string]types.AttributeValue) (ok bool, current map[string]types.AttributeValue, err error) {
+	id := stampWrite(av)
 	_, err = st.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(st.table),
 		Item:                                av,
@@ -283,14 +284,22 @@ func (st *Shipments) putItem(ctx context.Context, profileID, orderID string, av 
 	case !errors.As(err, &failed):
 		return false, nil, err
 	case len(failed.Item) > 0:
-		return false, failed.Item, nil
+		current = failed.Item
+	default:
+		// Not every DynamoDB implementation returns the old item; read it.
+		current, err = st.getItem(ctx, profileID, orderID)
+		if errors.Is(err, shipment.ErrNotFound) {
+			return false, nil, nil
+		}
+		if err != nil {
+			return false, nil, err
+		}
 	}
-	// Not every DynamoDB implementation returns the old item; read it.
-	cur, err := st.getItem(ctx, profileID, orderID)
-	if errors.Is(err, shipment.ErrNotFound) {
-		return false, nil, nil
+	if landed(current, id) {
+		// The SDK resent a put that had landed: the write is ours.
+		return true, nil, nil
 	}
-	return false, cur, err
+	return false, current, nil
 }
 
 // putShipment writes s if the condition holds. It returns the shipment
@@ -474,20 +483,37 @@ func (st *Shipments) MarkEvent(ctx context.Context, profileID, key string, ttl t
 		return false, err
 	}
 	now := st.now()
+	item := map[string]types.AttributeValue{
+		attrPK:        str(profileID),
+		attrSK:        str(skEvent + key),
+		attrExpiresAt: num(shipment.EventExpiry(now, ttl).Unix()),
+	}
+	id := stampWrite(item)
 	_, err := st.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(st.table),
-		Item: map[string]types.AttributeValue{
-			attrPK:        str(profileID),
-			attrSK:        str(skEvent + key),
-			attrExpiresAt: num(shipment.EventExpiry(now, ttl).Unix()),
-		},
-		ConditionExpression:       aws.String("attribute_not_exists(#pk) OR #e <= :now"),
-		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#e": attrExpiresAt},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+		TableName:                           aws.String(st.table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(#pk) OR #e <= :now"),
+		ExpressionAttributeNames:            map[string]string{"#pk": attrPK, "#e": attrExpiresAt},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":now": num(now.Unix())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return false, nil
+		stored := failed.Item
+		if len(stored) == 0 {
+			// Not every DynamoDB implementation returns the old item; read it.
+			out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
+				TableName:      aws.String(st.table),
+				Key:            map[string]types.AttributeValue{attrPK: str(profileID), attrSK: str(skEvent + key)},
+				ConsistentRead: aws.Bool(true),
+			})
+			if err != nil {
+				return false, fmt.Errorf("mark event %s: %w", key, err)
+			}
+			stored = out.Item
+		}
+		// A resent put that had landed leaves our own mark: the first.
+		return landed(stored, id), nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("mark event %s: %w", key, err)
