@@ -41,11 +41,25 @@ func newEnv(t *testing.T) *env {
 	return &env{db: srv.DynamoDB(), table: mototest.ProfilesTable(t), seal: seal}
 }
 
+// store returns a profile store on api, by default the test server's
+// client with its writes serialized (see shipmentsEnv.serial: moto does not
+// apply a conditional put atomically, DynamoDB does).
 func (e *env) store(api dynamo.API) *dynamo.Profiles {
 	if api == nil {
-		api = e.db
+		api = &serialProfileWrites{API: e.db}
 	}
 	return dynamo.NewProfiles(api, e.table, e.seal)
+}
+
+type serialProfileWrites struct {
+	dynamo.API
+	mu sync.Mutex
+}
+
+func (s *serialProfileWrites) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.API.PutItem(ctx, in, opt...)
 }
 
 func TestProfilesContract(t *testing.T) {

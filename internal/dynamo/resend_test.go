@@ -65,7 +65,7 @@ func TestResentPutsAreRecognisedAsOurOwn(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("profiles", func(t *testing.T) {
 				e := newEnv(t)
-				api := &resentProfilePuts{API: e.db, dropOld: dropOld}
+				api := &resentProfilePuts{API: &serialProfileWrites{API: e.db}, dropOld: dropOld}
 				profiletest.Run(t, func(t *testing.T) profile.Store { return e.store(api) })
 				if api.resent.Load() == 0 {
 					t.Fatal("no put was resent; the test proves nothing")
