@@ -1,6 +1,6 @@
 // Command localrun serves the whole of linnstream on one address for
-// development and demos: the Linnworks contract endpoints, the Stream webhook
-// receiver and in-process sandboxes of Stream and Linnworks, on an embedded
+// development and demos: the Linnworks contract endpoints, the identifier
+// images and in-process sandboxes of Stream and Linnworks, on an embedded
 // store. It shares every handler and all domain code with the Lambda
 // functions; only the adapters differ.
 package main
@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"linnstream/internal/embedded"
 )
 
 func main() {
@@ -60,6 +62,9 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprint(out, srv.Banner())
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	defer stopSweeping()
+	go sweep(sweepCtx, srv.env.DB, logger)
 
 	select {
 	case err := <-errc:
@@ -72,4 +77,29 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 		return err
 	}
 	return nil
+}
+
+// sweepEvery is how often the local runtime drops expired records, as
+// DynamoDB's TTL does in AWS.
+const sweepEvery = time.Hour
+
+// sweep drops expired records from the embedded store now and every
+// sweepEvery until ctx is done.
+func sweep(ctx context.Context, db *embedded.DB, logger *slog.Logger) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		n, err := db.Sweep(time.Now())
+		switch {
+		case err != nil:
+			logger.Warn("sweep of expired records failed", "err", err)
+		case n > 0:
+			logger.Info("swept expired records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,0 +1,82 @@
+package embedded
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Sweep deletes what DynamoDB's TTL would have deleted by now: profiles
+// whose expiry (set when the integration was removed) has passed, with
+// their webhook key, and event marks that have expired. It returns how
+// many records went. The local runtime sweeps at start and then hourly;
+// every read already treats such records as absent or settled, so a sweep
+// only keeps the file from growing.
+func (db *DB) Sweep(now time.Time) (int, error) {
+	n := 0
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		profiles, hooks := tx.Bucket(bucketProfiles), tx.Bucket(bucketProfileWebhooks)
+		var gone [][]byte
+		goneHooks := map[string]string{} // webhook key → swept profile ID
+		err := profiles.ForEach(func(k, v []byte) error {
+			var r profileRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode profile: %w", err)
+			}
+			if !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now) {
+				gone = append(gone, k)
+				if r.WebhookKey != "" {
+					goneHooks[r.WebhookKey] = string(k)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range gone {
+			if err := profiles.Delete(k); err != nil {
+				return err
+			}
+		}
+		for key, profileID := range goneHooks {
+			// Only the entry that still names the swept profile.
+			if id := hooks.Get([]byte(key)); id != nil && string(id) == profileID {
+				if err := hooks.Delete([]byte(key)); err != nil {
+					return err
+				}
+			}
+		}
+		n += len(gone)
+
+		marks := tx.Bucket(bucketShipmentMarks)
+		var expired [][]byte
+		err = marks.ForEach(func(k, v []byte) error {
+			exp, err := strconv.ParseInt(string(v), 10, 64)
+			if err != nil {
+				return fmt.Errorf("decode event mark: %w", err)
+			}
+			if exp <= now.Unix() {
+				expired = append(expired, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range expired {
+			if err := marks.Delete(k); err != nil {
+				return err
+			}
+		}
+		n += len(expired)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sweep embedded store: %w", err)
+	}
+	return n, nil
+}
