@@ -287,7 +287,7 @@ func (st *Shipments) putItem(ctx context.Context, profileID, orderID string, av 
 		current = failed.Item
 	default:
 		// Not every DynamoDB implementation returns the old item; read it.
-		current, err = st.getItem(ctx, profileID, orderID)
+		current, err = st.getItem(ctx, orderKey(profileID, orderID))
 		if errors.Is(err, shipment.ErrNotFound) {
 			return false, nil, nil
 		}
@@ -343,10 +343,12 @@ func (st *Shipments) Claim(ctx context.Context, s *shipment.Shipment, now time.T
 	return nil, shipment.NotClaimed, fmt.Errorf("claim shipment %s: %d rounds lost to concurrent writes: %w", s.OrderID, maxClaimRounds, shipment.ErrConflict)
 }
 
-func (st *Shipments) getItem(ctx context.Context, profileID, orderID string) (map[string]types.AttributeValue, error) {
+// getItem reads the item at key by a strongly consistent read;
+// shipment.ErrNotFound if there is none.
+func (st *Shipments) getItem(ctx context.Context, key map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
 	out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(st.table),
-		Key:            orderKey(profileID, orderID),
+		Key:            key,
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -359,7 +361,7 @@ func (st *Shipments) getItem(ctx context.Context, profileID, orderID string) (ma
 }
 
 func (st *Shipments) get(ctx context.Context, profileID, orderID string) (*shipment.Shipment, error) {
-	av, err := st.getItem(ctx, profileID, orderID)
+	av, err := st.getItem(ctx, orderKey(profileID, orderID))
 	if err != nil {
 		return nil, err
 	}
@@ -502,15 +504,10 @@ func (st *Shipments) MarkEvent(ctx context.Context, profileID, key string, ttl t
 		stored := failed.Item
 		if len(stored) == 0 {
 			// Not every DynamoDB implementation returns the old item; read it.
-			out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
-				TableName:      aws.String(st.table),
-				Key:            map[string]types.AttributeValue{attrPK: str(profileID), attrSK: str(skEvent + key)},
-				ConsistentRead: aws.Bool(true),
-			})
-			if err != nil {
+			stored, err = st.getItem(ctx, map[string]types.AttributeValue{attrPK: str(profileID), attrSK: str(skEvent + key)})
+			if err != nil && !errors.Is(err, shipment.ErrNotFound) {
 				return false, fmt.Errorf("mark event %s: %w", key, err)
 			}
-			stored = out.Item
 		}
 		// A resent put that had landed leaves our own mark: the first.
 		return landed(stored, id), nil

@@ -56,10 +56,8 @@ type manifestItem struct {
 	Reference string `dynamodbav:"reference"`
 	FiledAt   string `dynamodbav:"filedAt"`
 	State     string `dynamodbav:"manifestState"`
-	// Attempt is random per filing: a write of the head that finds the head
-	// already as it was to be written was made by this filing, answered
-	// with a lost reply and sent again.
-	Attempt string `dynamodbav:"attempt"`
+	// WriteID is the stamp of the put that wrote the head (see attrWriteID).
+	WriteID string `dynamodbav:"writeId,omitempty"`
 	// LeaseUntilMs is when a pending filing may be abandoned by another,
 	// in Unix milliseconds (a number, so conditions compare it in order).
 	LeaseUntilMs int64 `dynamodbav:"leaseUntilMs,omitempty"`
@@ -133,10 +131,12 @@ func (st *Shipments) readHeader(ctx context.Context, profileID, ref string) (man
 // putHeader writes the head of a manifest if cond holds; false when it did
 // not.
 func (st *Shipments) putHeader(ctx context.Context, h manifestItem, cond string, names map[string]string, values map[string]types.AttributeValue) (bool, error) {
+	h.WriteID = ""
 	av, err := attributevalue.MarshalMap(h)
 	if err != nil {
 		return false, fmt.Errorf("encode manifest item: %w", err)
 	}
+	h.WriteID = stampWrite(av)
 	_, err = st.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                 aws.String(st.table),
 		Item:                      av,
@@ -151,7 +151,8 @@ func (st *Shipments) putHeader(ctx context.Context, h manifestItem, cond string,
 		if err != nil {
 			return false, err
 		}
-		if cur.Attempt != h.Attempt || cur.State != h.State {
+		if cur.WriteID != h.WriteID {
+			// Not a resend of this put that had landed: a lost race.
 			return false, nil
 		}
 	case err != nil:
@@ -319,11 +320,9 @@ func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequ
 	if err != nil {
 		return nil, err
 	}
-	attempt := make([]byte, 16)
-	_, _ = rand.Read(attempt)
 	head := manifestItem{
 		PK: req.ProfileID, SK: skManifest + ref, Reference: ref, FiledAt: formatTime(m.FiledAt),
-		State: manifestPending, Attempt: hex.EncodeToString(attempt), LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
+		State: manifestPending, LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
 		OrderCount: len(m.Orders), Parts: parts(len(m.Orders)),
 	}
 	ok, err := st.putHeader(ctx, head, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil)
