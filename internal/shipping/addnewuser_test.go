@@ -69,7 +69,7 @@ func TestAddNewUserRefusals(t *testing.T) {
 		{"missing account", "POST", `{"Email":"a@b.com","LinnworksUniqueIdentifier":"4A287F98-D1D3-434D-8D11-3159ABD094E3","AccountName":"  "}`, "AccountName is required"},
 		{"long account", "POST", `{"Email":"a@b.com","LinnworksUniqueIdentifier":"4A287F98-D1D3-434D-8D11-3159ABD094E3","AccountName":"` + strings.Repeat("a", 256) + `"}`, "AccountName must be at most 255 characters"},
 		{"all missing", "POST", `{}`, "Email is required; LinnworksUniqueIdentifier is required; AccountName is required"},
-		{"wrong type", "POST", `{"Email":42,"LinnworksUniqueIdentifier":"4A287F98-D1D3-434D-8D11-3159ABD094E3","AccountName":"A"}`, "Email must be a string"},
+		{"wrong type", "POST", `{"Email":["a@b.com"],"LinnworksUniqueIdentifier":"4A287F98-D1D3-434D-8D11-3159ABD094E3","AccountName":"A"}`, "Email must be a string"},
 		{"malformed", "POST", `{"Email":"a@b.com",`, "request body is not valid JSON"},
 		{"not an object", "POST", `["a@b.com"]`, "request body must be a JSON object"},
 		{"empty", "POST", ``, "request body is empty"},

@@ -86,8 +86,8 @@ func TestCancelLabel(t *testing.T) {
 			"no label was generated for order 998"},
 		{"no order", map[string]any{"AuthorizationToken": tok}, "OrderReference (or OrderId) is required"},
 		{"blank reference", map[string]any{"AuthorizationToken": tok, "OrderReference": "  "}, "OrderReference (or OrderId) is required"},
-		{"OrderId a string", `{"AuthorizationToken": "` + tok + `", "OrderId": "100"}`, "OrderId must be an integer"},
-		{"OrderReference a number", `{"AuthorizationToken": "` + tok + `", "OrderReference": 100}`, "OrderReference must be a string"},
+		{"OrderId a word", `{"AuthorizationToken": "` + tok + `", "OrderId": "one hundred"}`, "OrderId must be an integer"},
+		{"OrderReference an object", `{"AuthorizationToken": "` + tok + `", "OrderReference": {"n": 100}}`, "OrderReference must be a string"},
 		{"malformed", `{"AuthorizationToken": "` + tok + `"`, "request body is not valid JSON"},
 		{"unknown token", map[string]any{"AuthorizationToken": lwToken, "OrderReference": "100"}, "Authorization failed for token"},
 	} {

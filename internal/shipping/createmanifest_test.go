@@ -187,7 +187,7 @@ func TestCreateManifestBadInput(t *testing.T) {
 		{"empty id", createManifest(tok, "100001", " "), "OrderId[1] is empty"},
 		{"not digits", createManifest(tok, "SO-1"), `OrderId[0] must be a Linnworks order number (digits), not "SO-1"`},
 		{"zero", createManifest(tok, "0"), `OrderId[0] must be a Linnworks order number (digits), not "0"`},
-		{"numbers, not strings", `{"AuthorizationToken":"` + tok + `","OrderId":[100001]}`, "OrderId[0] must be a string"},
+		{"objects, not strings", `{"AuthorizationToken":"` + tok + `","OrderId":[{"Id":100001}]}`, "OrderId[0] must be a string"},
 		{"not an array", `{"AuthorizationToken":"` + tok + `","OrderId":"100001"}`, "OrderId must be an array"},
 		{"too many", createManifest(tok, many...), fmt.Sprintf("OrderId lists %d orders; a manifest holds at most %d", len(many), shipment.MaxManifestOrders)},
 	}

@@ -8,82 +8,311 @@ import (
 	"io"
 	"math"
 	"reflect"
-	"sort"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
-// decodeRequest decodes a JSON object into v, a pointer to a request struct.
-// Unlike encoding/json it reports every type mismatch with the full path of
-// the field (ConfigItems[2].SelectedValue must be a string), so Linnworks
-// shows the user something they can act on. Keys match field names
-// case-insensitively, as in encoding/json (the contract's own documents
-// disagree on casing); unknown keys are ignored; null leaves a field at its
-// zero value. The message of the returned error is meant for the caller.
+// maxDepth is how deeply objects and arrays may nest in a request: the
+// default MaxDepth of Newtonsoft.Json (since 13.0.1). Linnworks' requests
+// nest four levels at most; the bound keeps a hostile body from costing
+// more than its size.
+const maxDepth = 64
+
+// decodeRequest decodes a request body into v, a pointer to a request
+// struct. Every endpoint uses it (through runCall), so all of them accept
+// and refuse the same shapes. Linnworks is a .NET service serialising with
+// Newtonsoft.Json; the policy is to accept whatever Newtonsoft would read
+// into the contract's classes, and to refuse what it refuses, unless noted.
+//
+// The body:
+//   - may start with one UTF-8 byte-order mark, which is skipped (.NET
+//     writers emit one by default); a UTF-16 mark is refused, the body must
+//     be UTF-8. The Content-Type header is not consulted at all.
+//   - must be one JSON object in strict JSON (RFC 8259): the extensions of
+//     Newtonsoft's reader (comments, single quotes, unquoted names, NaN) are
+//     refused, as its writer never produces them.
+//   - nests at most maxDepth levels.
+//   - has no object, at any depth and in ignored members too, with two keys
+//     that are equal ignoring ASCII case. Linnworks never sends them; a proxy
+//     or log reader that keeps the first of two keys would see another
+//     request than the one acted on. Case variants count because keys match
+//     fields case-insensitively: "OrderId" and "orderid" would both set
+//     OrderId (Newtonsoft keeps the last; encoding/json too). The message
+//     names the key and where it is.
+//
+// Keys match field names (json tags) ignoring ASCII case only, as
+// Newtonsoft's OrdinalIgnoreCase does for these ASCII names; unlike
+// encoding/json, no Unicode folding lets "ſ" (long s) stand for "s".
+// Unknown keys are ignored (MissingMemberHandling.Ignore).
+//
+// Values, by the kind of field (v's fields hold no other kinds):
+//   - null, at any field: the field keeps its zero value, as if absent.
+//     Newtonsoft refuses null for a non-nullable number, but which of the
+//     contract's numbers are nullable in Linnworks' classes is not
+//     published; a required value still fails the endpoint's own check.
+//   - string: a string; a number, as the literal text sent (100234 reads
+//     "100234", 1.50 reads "1.50"), as Newtonsoft's ReadAsString does;
+//     true or false as "true" or "false". An object or array is refused.
+//   - integer: a JSON integer in range; a string holding one, with optional
+//     sign and surrounding white space ("123", " -4 "), as .NET's
+//     int.TryParse(NumberStyles.Integer) reads it. A fraction or exponent
+//     (1.5, 1e3, "1.0"), any other string, true/false, an object or array is
+//     refused. An empty string counts as null, as Newtonsoft reads it.
+//   - number: a JSON number; a string holding a decimal number, with
+//     optional sign, fraction, exponent and surrounding white space ("2.5",
+//     " 1e3 "). Unlike Newtonsoft's decimal reading, group separators
+//     ("1,234.5") are refused: "1,5" meant as a decimal comma would read as
+//     15. Non-finite values, true/false, objects and arrays are refused; an
+//     empty string counts as null.
+//   - bool: true or false; a string "true" or "false" in any case with
+//     surrounding white space (bool.TryParse); a number, non-zero being
+//     true (Convert.ToBoolean). Other strings, objects and arrays are
+//     refused; an empty string counts as null.
+//   - array: an array whose elements follow these rules; a single value
+//     where an array belongs is refused, as Newtonsoft does.
+//   - object: an object.
+//
+// Refusals name the field by its path (ConfigItems[2].SelectedValue must
+// be a string) and never repeat more than 40 characters of what was sent.
+// The message of the returned error is meant for the caller. On an error v
+// may be partly filled; the caller discards it.
 func decodeRequest(body []byte, v any) error {
+	var base int64
+	switch {
+	case bytes.HasPrefix(body, []byte("\xef\xbb\xbf")):
+		body = body[3:]
+		base = 3
+	case bytes.HasPrefix(body, []byte("\xfe\xff")), bytes.HasPrefix(body, []byte("\xff\xfe")):
+		return errors.New("request body must be UTF-8; it starts with a UTF-16 byte-order mark")
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return errors.New("request body is empty; a JSON object is expected")
 	}
+	// A first pass checks the syntax, so that messages give offsets from
+	// the body's first byte; the second reads the checked value key by key.
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var raw any
-	if err := dec.Decode(&raw); err != nil {
-		return fmt.Errorf("request body is not valid JSON: %s", syntaxMessage(err))
+	var value json.RawMessage
+	if err := dec.Decode(&value); err != nil {
+		return syntaxFailure(err, base)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("request body is not valid JSON: unexpected data after the top-level object")
 	}
-	if _, ok := raw.(map[string]any); !ok {
+	if value[0] != '{' {
 		return errors.New("request body must be a JSON object")
 	}
-	return assign(reflect.ValueOf(v).Elem(), raw, "")
+	ps := &parser{dec: json.NewDecoder(bytes.NewReader(value))}
+	ps.dec.UseNumber()
+	if _, err := ps.token(); err != nil {
+		return err
+	}
+	root, err := ps.object("", 1)
+	if err != nil {
+		return err
+	}
+	return assign(reflect.ValueOf(v).Elem(), root, "")
 }
 
-func syntaxMessage(err error) string {
+// member is one key of an object, in the order sent.
+type member struct {
+	key string
+	val any
+}
+
+// object is a JSON object with its keys in order; parseObject guarantees no
+// two are equal ignoring ASCII case.
+type object []member
+
+// get returns the member whose key equals name ignoring ASCII case.
+func (o object) get(name string) (any, bool) {
+	for _, m := range o {
+		if asciiEqualFold(m.key, name) {
+			return m.val, true
+		}
+	}
+	return nil, false
+}
+
+// parser reads a syntax-checked value token by token, so that it sees every
+// key of an object (a map would keep only one of two equal keys).
+type parser struct{ dec *json.Decoder }
+
+func (ps *parser) token() (json.Token, error) {
+	t, err := ps.dec.Token()
+	if err != nil {
+		return nil, syntaxFailure(err, 0)
+	}
+	return t, nil
+}
+
+// syntaxFailure words a decoding error; base is the number of bytes skipped
+// before the JSON (a byte-order mark), so offsets count from the body's
+// first byte.
+func syntaxFailure(err error, base int64) error {
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("%s (at byte %d)", se.Error(), se.Offset)
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("request body is not valid JSON: %s (at byte %d)", se.Error(), se.Offset+base)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("request body is not valid JSON: unexpected end of input")
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	return err.Error()
+	return fmt.Errorf("request body is not valid JSON: %s", err.Error())
 }
 
-// assign stores raw (a value from a UseNumber decode) into dst.
+// value reads the value that starts with tok: nil, bool, string,
+// json.Number, []any or object.
+func (ps *parser) value(tok json.Token, path string, depth int) (any, error) {
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	if depth > maxDepth {
+		return nil, fmt.Errorf("request body nests objects and arrays more than %d levels deep", maxDepth)
+	}
+	if d == '{' {
+		return ps.object(path, depth)
+	}
+	var arr []any
+	for i := 0; ; i++ {
+		t, err := ps.token()
+		if err != nil {
+			return nil, err
+		}
+		if t == json.Delim(']') {
+			if arr == nil {
+				arr = []any{}
+			}
+			return arr, nil
+		}
+		el, err := ps.value(t, fmt.Sprintf("%s[%d]", path, i), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, el)
+	}
+}
+
+// object reads the members of an object whose '{' was read, refusing keys
+// equal ignoring ASCII case.
+func (ps *parser) object(path string, depth int) (object, error) {
+	obj := object{}
+	seen := map[string]string{}
+	for {
+		t, err := ps.token()
+		if err != nil {
+			return nil, err
+		}
+		if t == json.Delim('}') {
+			return obj, nil
+		}
+		key := t.(string) // the decoder yields only string keys here
+		folded := asciiLower(key)
+		if first, dup := seen[folded]; dup {
+			if first == key {
+				return nil, fmt.Errorf("duplicate key %s in %s; each key may appear once", quoteClip(key), pathName(path))
+			}
+			return nil, fmt.Errorf("duplicate key %s in %s: %s is the same key in another case; each key may appear once",
+				quoteClip(key), pathName(path), quoteClip(first))
+		}
+		seen[folded] = key
+		t, err = ps.token()
+		if err != nil {
+			return nil, err
+		}
+		val, err := ps.value(t, joinPath(path, clipKey(key)), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		obj = append(obj, member{key: key, val: val})
+	}
+}
+
+// assign stores raw (a parsed value) into dst, following decodeRequest's
+// rules.
 func assign(dst reflect.Value, raw any, path string) error {
 	if raw == nil {
 		return nil
 	}
 	switch dst.Kind() {
 	case reflect.String:
-		s, ok := raw.(string)
-		if !ok {
+		switch r := raw.(type) {
+		case string:
+			dst.SetString(r)
+		case json.Number:
+			dst.SetString(r.String())
+		case bool:
+			dst.SetString(strconv.FormatBool(r))
+		default:
 			return typeError(path, "a string")
 		}
-		dst.SetString(s)
 	case reflect.Bool:
-		b, ok := raw.(bool)
-		if !ok {
+		switch r := raw.(type) {
+		case bool:
+			dst.SetBool(r)
+		case json.Number:
+			f, err := strconv.ParseFloat(r.String(), 64)
+			if err != nil && !errors.Is(err, strconv.ErrRange) {
+				return typeError(path, "true or false")
+			}
+			dst.SetBool(f != 0)
+		case string:
+			s := strings.Trim(r, dotnetSpace+"\x00")
+			switch {
+			case s == "":
+			case strings.EqualFold(s, "true"):
+				dst.SetBool(true)
+			case strings.EqualFold(s, "false"):
+				dst.SetBool(false)
+			default:
+				return typeError(path, "true or false")
+			}
+		default:
 			return typeError(path, "true or false")
 		}
-		dst.SetBool(b)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		n, ok := raw.(json.Number)
-		if !ok {
+		var text string
+		switch r := raw.(type) {
+		case json.Number:
+			text = r.String()
+		case string:
+			text = strings.Trim(r, dotnetSpace)
+			if r == "" {
+				return nil
+			}
+			if !intText.MatchString(text) {
+				return typeError(path, "an integer")
+			}
+		default:
 			return typeError(path, "an integer")
 		}
-		i, err := n.Int64()
+		i, err := strconv.ParseInt(text, 10, 64)
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrSyntax {
+			return typeError(path, "an integer")
+		}
 		if err != nil || dst.OverflowInt(i) {
 			return typeError(path, "an integer in range")
 		}
 		dst.SetInt(i)
 	case reflect.Float32, reflect.Float64:
-		n, ok := raw.(json.Number)
-		if !ok {
+		var text string
+		switch r := raw.(type) {
+		case json.Number:
+			text = r.String()
+		case string:
+			text = strings.Trim(r, dotnetSpace)
+			if r == "" {
+				return nil
+			}
+			if !numberText.MatchString(text) {
+				return typeError(path, "a number")
+			}
+		default:
 			return typeError(path, "a number")
 		}
-		f, err := n.Float64()
-		if err != nil || math.IsInf(f, 0) || dst.OverflowFloat(f) {
+		f, err := strconv.ParseFloat(text, 64)
+		if (err != nil && !errors.Is(err, strconv.ErrRange)) || math.IsInf(f, 0) || math.IsNaN(f) || dst.OverflowFloat(f) {
 			return typeError(path, "a number in range")
 		}
 		dst.SetFloat(f)
@@ -106,7 +335,7 @@ func assign(dst reflect.Value, raw any, path string) error {
 		}
 		dst.Set(p)
 	case reflect.Struct:
-		obj, ok := raw.(map[string]any)
+		obj, ok := raw.(object)
 		if !ok {
 			return typeError(path, "an object")
 		}
@@ -117,13 +346,17 @@ func assign(dst reflect.Value, raw any, path string) error {
 	return nil
 }
 
+// dotnetSpace is the white space .NET's number and boolean parsing skips
+// around a value (NumberStyles.AllowLeadingWhite/AllowTrailingWhite).
+const dotnetSpace = "\t\n\v\f\r "
+
+var (
+	intText    = regexp.MustCompile(`^[+-]?[0-9]+$`)
+	numberText = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+)
+
 // assignStruct fills the fields of dst (embedded structs inline) from obj.
-func assignStruct(dst reflect.Value, obj map[string]any, path string) error {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+func assignStruct(dst reflect.Value, obj object, path string) error {
 	t := dst.Type()
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -143,36 +376,61 @@ func assignStruct(dst reflect.Value, obj map[string]any, path string) error {
 		if name == "" {
 			name = f.Name
 		}
-		raw, ok := obj[name]
-		if !ok {
-			for _, k := range keys {
-				if strings.EqualFold(k, name) {
-					raw, ok = obj[k], true
-					break
-				}
-			}
-		}
+		raw, ok := obj.get(name)
 		if !ok {
 			continue
 		}
-		sub := name
-		if path != "" {
-			sub = path + "." + name
-		}
-		if err := assign(dst.Field(i), raw, sub); err != nil {
+		if err := assign(dst.Field(i), raw, joinPath(path, name)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+func joinPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
 func typeError(path, want string) error {
 	return fmt.Errorf("%s must be %s", pathName(path), want)
 }
 
+// pathName names a field for a message. A path built from keys the caller
+// made up (inside ignored members) is cut to its last 120 characters.
 func pathName(path string) string {
 	if path == "" {
 		return "request body"
 	}
+	if r := []rune(path); len(r) > 120 {
+		return "…" + string(r[len(r)-120:])
+	}
 	return path
+}
+
+// clipKey cuts a key to 40 characters, so that a refusal never repeats much
+// of what was sent.
+func clipKey(s string) string {
+	if utf8.RuneCountInString(s) > 40 {
+		return string([]rune(s)[:40]) + "…"
+	}
+	return s
+}
+
+func quoteClip(s string) string { return strconv.Quote(clipKey(s)) }
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func asciiEqualFold(a, b string) bool {
+	return len(a) == len(b) && asciiLower(a) == asciiLower(b)
 }

@@ -773,11 +773,11 @@ func TestGenerateLabelRefusesBadInputBeforeStream(t *testing.T) {
 		want   string
 	}{
 		{name: "malformed JSON", raw: `{"AuthorizationToken": "` + tok + `", "OrderId": 1,`, want: "request body is not valid JSON"},
-		{name: "OrderId a string", raw: `{"AuthorizationToken": "` + tok + `", "OrderId": "12"}`, want: "OrderId must be an integer"},
+		{name: "OrderId a word", raw: `{"AuthorizationToken": "` + tok + `", "OrderId": "12a"}`, want: "OrderId must be an integer"},
 		{name: "Packages an object", raw: `{"AuthorizationToken": "` + tok + `", "Packages": {}}`, want: "Packages must be an array"},
 		{name: "PackageWeight a string", raw: `{"AuthorizationToken": "` + tok + `", "Packages": [{"PackageWeight": "1kg"}]}`, want: "Packages[0].PackageWeight must be a number"},
 		{name: "Quantity fractional", raw: `{"AuthorizationToken": "` + tok + `", "Packages": [{"Items": [{"Quantity": 1.5}]}]}`, want: "Packages[0].Items[0].Quantity must be an integer"},
-		{name: "ServiceConfigItems value a number", raw: `{"AuthorizationToken": "` + tok + `", "ServiceConfigItems": [{"ConfigItemId": "X", "SelectedValue": 1}]}`, want: "ServiceConfigItems[0].SelectedValue must be a string"},
+		{name: "ServiceConfigItems value an array", raw: `{"AuthorizationToken": "` + tok + `", "ServiceConfigItems": [{"ConfigItemId": "X", "SelectedValue": [1]}]}`, want: "ServiceConfigItems[0].SelectedValue must be a string"},
 		{name: "no token", change: func(r *shipping.GenerateLabelRequest) { r.AuthorizationToken = "" }, want: "AuthorizationToken is required"},
 		{name: "unknown token", change: func(r *shipping.GenerateLabelRequest) { r.AuthorizationToken = lwToken }, want: "Authorization failed for token"},
 		{name: "no ServiceId", change: func(r *shipping.GenerateLabelRequest) { r.ServiceID = " " }, want: "ServiceId is required"},

@@ -88,7 +88,7 @@ func TestPrintManifestBadInput(t *testing.T) {
 		{"unknown token", map[string]any{"AuthorizationToken": "9f9f9f9f-0000-4000-8000-000000000000", "ManifestReference": othersRef}, "Authorization failed for token"},
 		{"no reference", map[string]any{"AuthorizationToken": tok}, "ManifestReference is required"},
 		{"blank reference", map[string]any{"AuthorizationToken": tok, "ManifestReference": "  "}, "ManifestReference is required"},
-		{"reference not a string", `{"AuthorizationToken":"` + tok + `","ManifestReference":7}`, "ManifestReference must be a string"},
+		{"reference not a string", `{"AuthorizationToken":"` + tok + `","ManifestReference":[7]}`, "ManifestReference must be a string"},
 		{"long reference", map[string]any{"AuthorizationToken": tok, "ManifestReference": strings.Repeat("R", 65)}, "ManifestReference is longer than 64 characters"},
 		{"unknown reference", map[string]any{"AuthorizationToken": tok, "ManifestReference": "STRM-20260302-009"}, `manifest "STRM-20260302-009" was not found`},
 		{"another profile's manifest", map[string]any{"AuthorizationToken": tok, "ManifestReference": othersRef}, `manifest "` + othersRef + `" was not found`},

@@ -137,7 +137,7 @@ func TestQuoteBadInput(t *testing.T) {
 		{"unknown token", with(func(m map[string]any) { m["AuthorizationToken"] = "9f9f9f9f-0000-4000-8000-000000000000" }), "Authorization failed for token"},
 		{"no country", with(func(m map[string]any) { m["CountryCode"] = " " }), "CountryCode is required"},
 		{"bad country", with(func(m map[string]any) { m["CountryCode"] = "GBR" }), `CountryCode must be a 2-letter country code, not "GBR"`},
-		{"country not a string", with(func(m map[string]any) { m["CountryCode"] = 44 }), "CountryCode must be a string"},
+		{"country not a string", with(func(m map[string]any) { m["CountryCode"] = map[string]any{"Code": "GB"} }), "CountryCode must be a string"},
 		{"no postcode", with(func(m map[string]any) { delete(m, "Postalcode") }), "Postalcode is required"},
 		{"long postcode", with(func(m map[string]any) { m["Postalcode"] = strings.Repeat("A", 21) }), "Postalcode is longer than 20 characters"},
 		{"no currency", with(func(m map[string]any) { m["OrderCurrency"] = "" }), "OrderCurrency is required"},

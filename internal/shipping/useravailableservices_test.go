@@ -193,7 +193,7 @@ func TestUserAvailableServicesFailures(t *testing.T) {
 		want string
 	}{
 		{"no token", `{}`, "AuthorizationToken is required"},
-		{"token not a string", `{"AuthorizationToken":42}`, "AuthorizationToken must be a string"},
+		{"token not a string", `{"AuthorizationToken":{"Token":42}}`, "AuthorizationToken must be a string"},
 		{"unknown token", map[string]any{"AuthorizationToken": "9f9f9f9f-0000-4000-8000-000000000000"}, "Authorization failed for token"},
 		{"deleted profile", map[string]any{"AuthorizationToken": deleted}, "Authorization failed for token"},
 		{"not JSON", `{"AuthorizationToken":`, "request body is not valid JSON"},

@@ -186,7 +186,7 @@ func TestTokenRefusals(t *testing.T) {
 				{"missing", `{}`, "AuthorizationToken is required"},
 				{"blank", `{"AuthorizationToken":"  "}`, "AuthorizationToken is required"},
 				{"null", `{"AuthorizationToken":null}`, "AuthorizationToken is required"},
-				{"wrong type", `{"AuthorizationToken":12345}`, "AuthorizationToken must be a string"},
+				{"wrong type", `{"AuthorizationToken":[12345]}`, "AuthorizationToken must be a string"},
 				{"unknown", `{"AuthorizationToken":"0b5bd7a3-7c41-4b8e-9d0c-5a1f2e3d4c5b"}`, "Authorization failed for token"},
 				{"malformed", `{"AuthorizationToken":"` + tok + `"`, "request body is not valid JSON"},
 				{"too large", `{"AuthorizationToken":"` + tok + `","ConfigStatus":"STREAM_CREDENTIALS","ConfigItems":[],"Pad":"` +
