@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"unicode/utf8"
 
@@ -19,11 +18,12 @@ func (h *Handlers) handleAddNewUser(ctx context.Context, c *call, req *AddNewUse
 	luid := strings.TrimSpace(req.LinnworksUniqueIdentifier)
 	account := strings.TrimSpace(req.AccountName)
 	var problems []string
-	switch {
-	case email == "":
-		problems = append(problems, "Email is required")
-	case len(email) > 254 || !validEmail(email):
-		problems = append(problems, "Email is not a valid email address")
+	// The email is Linnworks' record of the account, kept for the operator
+	// and used for nothing else; Linnworks has its own rules for it, so a
+	// form we would not accept (a display name, a local domain, none at all)
+	// must not stop the installation. Only its size is bounded.
+	if utf8.RuneCountInString(email) > maxEmailLength {
+		problems = append(problems, fmt.Sprintf("Email must be at most %d characters", maxEmailLength))
 	}
 	canonLUID, luidOK := parseGUID(luid)
 	switch {
@@ -80,8 +80,6 @@ func (h *Handlers) handleAddNewUser(ctx context.Context, c *call, req *AddNewUse
 	return nil, errors.New("create profile: every generated token was already in use")
 }
 
-// validEmail reports whether s is a bare address (no display name).
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return err == nil && a.Name == "" && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
-}
+// maxEmailLength is the longest address SMTP can carry (RFC 5321's 256
+// octets for a path, less its angle brackets).
+const maxEmailLength = 254
