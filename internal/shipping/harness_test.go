@@ -268,10 +268,10 @@ var stageValues = []struct {
 		"SENDER_CONTACT_NAME", "Ann Smith", "SENDER_COMPANY", "Shop Ltd", "SENDER_ADDRESS_1", senderStreet,
 		"SENDER_ADDRESS_2", "", "SENDER_CITY", "Leeds", "SENDER_REGION", "West Yorkshire", "SENDER_COUNTRY", "GB",
 		"SENDER_POSTCODE", "LS1 4AP", "SENDER_PHONE", senderPhone,
-		"USE_DEFAULT_LOCATION", "true", "DEFAULT_LOCATION", "Default", "USE_CURRENT_DATE_AS_PICKUP", "true")},
+		"USE_DEFAULT_LOCATION", "true", "DEFAULT_LOCATION", "Default", "PICKUP_CURRENT_DATE", "true")},
 	{wizard.StageLabels, items("LABEL_REFERENCE", "ORDER_ID", "LABEL_FORMAT", "PORTRAIT_STANDARD", "LABEL_COUNT", "2")},
-	{wizard.StageSync, items("STREAM_SEQUENCE_IDENTIFIERS", "true", "MARK_PROCESSED_ON_DELIVERED", "true",
-		"WEBHOOKS_ENABLED", "true", "WEBHOOK_URL", "", "ORDER_SYNC_ENABLED", "true", "DISPATCH_SYNC_ENABLED", "true",
+	{wizard.StageSync, items("SEQUENCE_IDENTIFIERS", "true", "PROCESS_ON_DELIVERED", "true",
+		"WEBHOOKS_ENABLED", "true", "WEBHOOK_URL", "", "ORDER_SYNC_ENABLED", "true", "DISPATCH_SYNC", "true",
 		"LOOKBACK_DAYS", "7", "LINNWORKS_API_TOKEN", lwToken, "ORDER_NUMBER_PREFIX", "")},
 }
 

@@ -107,7 +107,7 @@ func TestUpdateConfigRefusals(t *testing.T) {
 		{"bad country", update(tok, "SENDER", with("SENDER_COUNTRY", "XX")), "Country (SENDER_COUNTRY) is not an ISO 3166 country code"},
 		{"missing required", update(tok, "SENDER", with("SENDER_CONTACT_NAME", "")), "Contact name (SENDER_CONTACT_NAME) is required"},
 		{"value too long", update(tok, "SENDER", with("SENDER_ADDRESS_2", strings.Repeat("x", 256))), "must be at most 255 characters"},
-		{"bad boolean", update(tok, "SENDER", with("USE_CURRENT_DATE_AS_PICKUP", "yes")), `Use current date as pickup date (USE_CURRENT_DATE_AS_PICKUP) must be "true" or "false"`},
+		{"bad boolean", update(tok, "SENDER", with("PICKUP_CURRENT_DATE", "yes")), `Use current date as pickup date (PICKUP_CURRENT_DATE) must be "true" or "false"`},
 		{"too large", `{"AuthorizationToken":"` + tok + `","ConfigStatus":"SENDER","ConfigItems":[],"Pad":"` + strings.Repeat(" ", 1<<20) + `"}`, "request body is larger than 1 MiB"},
 	}
 	for _, c := range cases {
@@ -309,5 +309,83 @@ func TestDefaultDeadlineIsBelowAPIGateway(t *testing.T) {
 	}
 	if shipping.DefaultTimeout <= 0 || shipping.DefaultTimeout >= 30*time.Second {
 		t.Fatalf("DefaultTimeout = %v, want below API Gateway's 30 s", shipping.DefaultTimeout)
+	}
+}
+
+// formerItemIDs are the ConfigItemIds that were longer than 20 characters,
+// with the names that replaced them.
+var formerItemIDs = map[string]string{
+	"USE_CURRENT_DATE_AS_PICKUP":  "PICKUP_CURRENT_DATE",
+	"STREAM_SEQUENCE_IDENTIFIERS": "SEQUENCE_IDENTIFIERS",
+	"MARK_PROCESSED_ON_DELIVERED": "PROCESS_ON_DELIVERED",
+	"DISPATCH_SYNC_ENABLED":       "DISPATCH_SYNC",
+}
+
+// A profile installed before the ConfigItemIds were shortened holds its
+// settings under the former names; every one of them survives, and the
+// wizard saves with the new names.
+func TestProfileSavedWithFormerConfigItemIds(t *testing.T) {
+	hs := newHarness(t, setup{})
+	tok := hs.addUser()
+	hs.walk(tok)
+
+	// Store the profile as the former version did, each renamed setting off
+	// its default so that losing it would show.
+	p := hs.stored(tok)
+	saved := map[string]string{"PICKUP_CURRENT_DATE": "false", "SEQUENCE_IDENTIFIERS": "true",
+		"PROCESS_ON_DELIVERED": "true", "DISPATCH_SYNC": "true"}
+	for old, cur := range formerItemIDs {
+		delete(p.Settings, cur)
+		p.Settings[old] = saved[cur]
+	}
+	if err := hs.mem.Update(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	loaded := hs.stored(tok)
+	want := wizard.Settings(loaded)
+	if want.UseCurrentDateAsPickup || !want.SequenceIdentifiers || !want.MarkProcessedOnDelivered || !want.DispatchSyncEnabled {
+		t.Fatalf("settings read from the former names = %+v", want)
+	}
+
+	// UserConfig shows every setting under its new name, none longer than 20.
+	r := hs.post("UserConfig", map[string]any{"AuthorizationToken": tok})
+	if r.isError() || r.obj["ConfigStatus"] != wizard.StageConfig {
+		t.Fatalf("UserConfig: %s", r.raw)
+	}
+	shown := map[string]any{}
+	for _, it := range r.obj["ConfigStage"].(map[string]any)["ConfigItems"].([]any) {
+		m := it.(map[string]any)
+		id := m["ConfigItemId"].(string)
+		shown[id] = m["SelectedValue"]
+		if len(id) > 20 {
+			t.Errorf("ConfigItemId %s is longer than 20 characters", id)
+		}
+	}
+	for old, cur := range formerItemIDs {
+		if _, ok := shown[old]; ok {
+			t.Errorf("UserConfig shows the former name %s", old)
+		}
+		if shown[cur] != saved[cur] {
+			t.Errorf("UserConfig shows %s = %v, want %s", cur, shown[cur], saved[cur])
+		}
+	}
+
+	// UpdateConfig with the new names changes only what it sends.
+	r = hs.post("UpdateConfig", update(tok, wizard.StageConfig, items("DISPATCH_SYNC", "false", "PICKUP_CURRENT_DATE", "false")))
+	if r.isError() {
+		t.Fatalf("UpdateConfig: %s", r.message())
+	}
+	after := hs.stored(tok)
+	want.DispatchSyncEnabled = false
+	if got := wizard.Settings(after); got != want {
+		t.Errorf("settings after UpdateConfig:\n%+v\nwant\n%+v", got, want)
+	}
+	for old, cur := range formerItemIDs {
+		if _, ok := after.Settings[old]; ok {
+			t.Errorf("former name %s still stored", old)
+		}
+		if _, ok := after.Settings[cur]; !ok {
+			t.Errorf("%s not stored under its new name", cur)
+		}
 	}
 }

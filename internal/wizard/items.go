@@ -38,7 +38,9 @@ const (
 	StageConfig      = "CONFIG"
 )
 
-// ConfigItemIds of the settings the wizard collects.
+// ConfigItemIds of the settings the wizard collects. They are at most 20
+// characters, the tighter of the contract's two stated limits (one version
+// says 40, another 20); renamed.go reads the longer names they replaced.
 const (
 	ItemStreamAPIURL       = "STREAM_API_URL"
 	ItemStreamClientID     = "STREAM_CLIENT_ID"
@@ -60,16 +62,16 @@ const (
 
 	ItemUseDefaultLocation    = "USE_DEFAULT_LOCATION"
 	ItemDefaultLocation       = "DEFAULT_LOCATION"
-	ItemUseCurrentDatePickup  = "USE_CURRENT_DATE_AS_PICKUP"
+	ItemUseCurrentDatePickup  = "PICKUP_CURRENT_DATE"
 	ItemLabelReference        = "LABEL_REFERENCE"
 	ItemLabelFormat           = "LABEL_FORMAT"
 	ItemLabelCount            = "LABEL_COUNT"
-	ItemSequenceIdentifiers   = "STREAM_SEQUENCE_IDENTIFIERS"
-	ItemMarkProcessedDelivery = "MARK_PROCESSED_ON_DELIVERED"
+	ItemSequenceIdentifiers   = "SEQUENCE_IDENTIFIERS"
+	ItemMarkProcessedDelivery = "PROCESS_ON_DELIVERED"
 	ItemWebhooksEnabled       = "WEBHOOKS_ENABLED"
 	ItemWebhookURL            = "WEBHOOK_URL"
 	ItemOrderSyncEnabled      = "ORDER_SYNC_ENABLED"
-	ItemDispatchSyncEnabled   = "DISPATCH_SYNC_ENABLED"
+	ItemDispatchSyncEnabled   = "DISPATCH_SYNC"
 	ItemLookbackDays          = "LOOKBACK_DAYS"
 	ItemLinnworksAPIToken     = "LINNWORKS_API_TOKEN"
 	ItemOrderNumberPrefix     = "ORDER_NUMBER_PREFIX"

@@ -72,7 +72,7 @@ var defaults = func() map[string]string {
 // Settings returns the typed configuration of p.
 func Settings(p *profile.Profile) Config {
 	get := func(id string) string {
-		if v, ok := p.Settings[id]; ok {
+		if v, ok := storedSetting(p, id); ok {
 			return v
 		}
 		return defaults[id]

@@ -241,7 +241,7 @@ func (w *Wizard) View(p *profile.Profile) View {
 }
 
 func storedOrDefault(p *profile.Profile, it *Item) string {
-	if v, ok := p.Settings[it.ID]; ok {
+	if v, ok := storedSetting(p, it.ID); ok {
 		return v
 	}
 	return it.Default
@@ -292,6 +292,7 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 	given := map[string]string{}
 	var unknown, dups []string
 	for _, v := range values {
+		v.ID = currentID(v.ID)
 		switch _, seen := given[v.ID]; {
 		case !inStage[v.ID]:
 			unknown = append(unknown, fmt.Sprintf("%q", clip(v.ID, 40)))
@@ -361,6 +362,7 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 			}
 		default:
 			p.Settings[id] = d.values[id]
+			forgetFormerNames(p, id)
 		}
 	}
 	p.Stage = st.next
