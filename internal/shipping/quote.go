@@ -99,9 +99,11 @@ func checkQuote(req *QuoteRequest) (string, error) {
 	if len([]rune(pc)) > maxQuotePostcodeLen {
 		return "", fail("Postalcode is longer than %d characters", maxQuotePostcodeLen)
 	}
+	// Linnworks' class makes OrderCurrency optional (it sends null when the
+	// order has none); quotes are then in the currency labels assume.
 	cur := strings.TrimSpace(req.OrderCurrency)
 	if cur == "" {
-		return "", fail("OrderCurrency is required")
+		cur = DefaultCurrency
 	}
 	if !isLetters(cur, 3) {
 		return "", fail("OrderCurrency must be a 3-letter currency code, not %q", clipValue(cur))

@@ -140,7 +140,6 @@ func TestQuoteBadInput(t *testing.T) {
 		{"country not a string", with(func(m map[string]any) { m["CountryCode"] = map[string]any{"Code": "GB"} }), "CountryCode must be a string"},
 		{"no postcode", with(func(m map[string]any) { delete(m, "Postalcode") }), "Postalcode is required"},
 		{"long postcode", with(func(m map[string]any) { m["Postalcode"] = strings.Repeat("A", 21) }), "Postalcode is longer than 20 characters"},
-		{"no currency", with(func(m map[string]any) { m["OrderCurrency"] = "" }), "OrderCurrency is required"},
 		{"bad currency", with(func(m map[string]any) { m["OrderCurrency"] = "£" }), `OrderCurrency must be a 3-letter currency code, not "£"`},
 		{"negative value", with(func(m map[string]any) { m["OrderValue"] = -1 }), "OrderValue must not be negative"},
 		{"no packages", with(func(m map[string]any) { m["Packages"] = []any{} }), "Packages must list at least one package"},
