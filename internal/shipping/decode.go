@@ -28,8 +28,8 @@ const maxDepth = 64
 //
 // The body:
 //   - may start with one UTF-8 byte-order mark, which is skipped (.NET
-//     writers emit one by default); a UTF-16 mark is refused, the body must
-//     be UTF-8. The Content-Type header is not consulted at all.
+//     writes one wherever Encoding.UTF8 is used); a UTF-16 mark is refused,
+//     the body must be UTF-8. The Content-Type header is not consulted.
 //   - must be one JSON object in strict JSON (RFC 8259): the extensions of
 //     Newtonsoft's reader (comments, single quotes, unquoted names, NaN) are
 //     refused, as its writer never produces them.
@@ -75,7 +75,8 @@ const maxDepth = 64
 //   - object: an object.
 //
 // Refusals name the field by its path (ConfigItems[2].SelectedValue must
-// be a string) and never repeat more than 40 characters of what was sent.
+// be a string). They repeat no value sent, at most 40 characters of a key
+// and 120 of a path.
 // The message of the returned error is meant for the caller. On an error v
 // may be partly filled; the caller discards it.
 func decodeRequest(body []byte, v any) error {
@@ -115,24 +116,14 @@ func decodeRequest(body []byte, v any) error {
 	return assign(reflect.ValueOf(v).Elem(), root, "")
 }
 
-// member is one key of an object, in the order sent.
-type member struct {
-	key string
-	val any
-}
+// object is a JSON object by key folded to ASCII lower case; parser.object
+// refuses two keys that fold alike, so each folded key has one value.
+type object map[string]any
 
-// object is a JSON object with its keys in order; parseObject guarantees no
-// two are equal ignoring ASCII case.
-type object []member
-
-// get returns the member whose key equals name ignoring ASCII case.
+// get returns the value whose key equals name ignoring ASCII case.
 func (o object) get(name string) (any, bool) {
-	for _, m := range o {
-		if asciiEqualFold(m.key, name) {
-			return m.val, true
-		}
-	}
-	return nil, false
+	v, ok := o[asciiLower(name)]
+	return v, ok
 }
 
 // parser reads a syntax-checked value token by token, so that it sees every
@@ -198,6 +189,7 @@ func (ps *parser) value(tok json.Token, path string, depth int) (any, error) {
 // equal ignoring ASCII case.
 func (ps *parser) object(path string, depth int) (object, error) {
 	obj := object{}
+	// seen holds each key as sent, by its folded form, for the message.
 	seen := map[string]string{}
 	for {
 		t, err := ps.token()
@@ -225,7 +217,7 @@ func (ps *parser) object(path string, depth int) (object, error) {
 		if err != nil {
 			return nil, err
 		}
-		obj = append(obj, member{key: key, val: val})
+		obj[folded] = val
 	}
 }
 
@@ -429,8 +421,4 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
-}
-
-func asciiEqualFold(a, b string) bool {
-	return len(a) == len(b) && asciiLower(a) == asciiLower(b)
 }
