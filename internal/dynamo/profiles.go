@@ -46,12 +46,14 @@ type profileItem struct {
 	Settings                  map[string]string `dynamodbav:"settings,omitempty"`
 	Secrets                   []byte            `dynamodbav:"secrets,omitempty"`
 	// WebhookKey is omitted when empty: an index key cannot be "".
-	WebhookKey string    `dynamodbav:"webhookKey,omitempty"`
-	Deleted    bool      `dynamodbav:"deleted"`
-	CreatedAt  time.Time `dynamodbav:"createdAt"`
-	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
-	ExpiresAt  int64     `dynamodbav:"expiresAt,omitempty"`
-	Version    int64     `dynamodbav:"version"`
+	WebhookKey string `dynamodbav:"webhookKey,omitempty"`
+	// LinnworksTokenRefused is RFC 3339, omitted while the token works.
+	LinnworksTokenRefused string    `dynamodbav:"linnworksTokenRefused,omitempty"`
+	Deleted               bool      `dynamodbav:"deleted"`
+	CreatedAt             time.Time `dynamodbav:"createdAt"`
+	UpdatedAt             time.Time `dynamodbav:"updatedAt"`
+	ExpiresAt             int64     `dynamodbav:"expiresAt,omitempty"`
+	Version               int64     `dynamodbav:"version"`
 }
 
 func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {
@@ -76,6 +78,9 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 	}
 	if !p.ExpiresAt.IsZero() {
 		it.ExpiresAt = p.ExpiresAt.Unix()
+	}
+	if !p.LinnworksTokenRefused.IsZero() {
+		it.LinnworksTokenRefused = p.LinnworksTokenRefused.UTC().Format(time.RFC3339Nano)
 	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -110,6 +115,13 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 	}
 	if it.ExpiresAt != 0 {
 		p.ExpiresAt = time.Unix(it.ExpiresAt, 0).UTC()
+	}
+	if it.LinnworksTokenRefused != "" {
+		t, err := time.Parse(time.RFC3339Nano, it.LinnworksTokenRefused)
+		if err != nil {
+			return nil, fmt.Errorf("decode profile item: linnworksTokenRefused: %w", err)
+		}
+		p.LinnworksTokenRefused = t
 	}
 	return p, nil
 }

@@ -111,11 +111,51 @@ type shipmentItem struct {
 	FilingRef         string        `dynamodbav:"filingRef,omitempty"`
 	LastEventAt       string        `dynamodbav:"lastEventAt,omitempty"`
 	LastError         string        `dynamodbav:"lastError,omitempty"`
+	Applied           *appliedItem  `dynamodbav:"applied,omitempty"`
 	ClaimID           string        `dynamodbav:"claimId,omitempty"`
 	LeaseUntil        string        `dynamodbav:"leaseUntil,omitempty"`
 	CreatedAt         string        `dynamodbav:"createdAt"`
 	UpdatedAt         string        `dynamodbav:"updatedAt"`
 	Version           int64         `dynamodbav:"version"`
+}
+
+// appliedItem is shipment.Applied as the table keeps it: one map
+// attribute, left out while the write-back has applied nothing.
+type appliedItem struct {
+	LinnworksOrderID string            `dynamodbav:"linnworksOrderId,omitempty"`
+	TrackingNumber   string            `dynamodbav:"trackingNumber,omitempty"`
+	Identifiers      []string          `dynamodbav:"identifiers,omitempty"`
+	Notes            []string          `dynamodbav:"notes,omitempty"`
+	Properties       map[string]string `dynamodbav:"properties,omitempty"`
+	ProcessedAt      string            `dynamodbav:"processedAt,omitempty"`
+	At               string            `dynamodbav:"at,omitempty"`
+}
+
+func encodeApplied(a shipment.Applied) *appliedItem {
+	it := appliedItem{LinnworksOrderID: a.LinnworksOrderID, TrackingNumber: a.TrackingNumber,
+		Identifiers: a.Identifiers, Notes: a.Notes, Properties: a.Properties,
+		ProcessedAt: formatTime(a.ProcessedAt), At: formatTime(a.At)}
+	if it.LinnworksOrderID == "" && it.TrackingNumber == "" && len(it.Identifiers) == 0 && len(it.Notes) == 0 &&
+		len(it.Properties) == 0 && it.ProcessedAt == "" && it.At == "" {
+		return nil
+	}
+	return &it
+}
+
+func decodeApplied(it *appliedItem) (shipment.Applied, error) {
+	if it == nil {
+		return shipment.Applied{}, nil
+	}
+	a := shipment.Applied{LinnworksOrderID: it.LinnworksOrderID, TrackingNumber: it.TrackingNumber,
+		Identifiers: it.Identifiers, Notes: it.Notes, Properties: it.Properties}
+	var err error
+	if a.ProcessedAt, err = parseTime("applied.processedAt", it.ProcessedAt); err != nil {
+		return a, err
+	}
+	if a.At, err = parseTime("applied.at", it.At); err != nil {
+		return a, err
+	}
+	return a, nil
 }
 
 type packageItem struct {
@@ -162,7 +202,7 @@ func encodeShipment(s *shipment.Shipment) (map[string]types.AttributeValue, erro
 		TrackingID: s.TrackingID, TrackingURL: s.TrackingURL,
 		State: string(s.State), Origin: string(s.Origin),
 		Run: s.Run, Day: s.Day, Sequence: s.Sequence, StreamStatus: s.StreamStatus, ManifestRef: s.ManifestRef,
-		LastEventAt: formatTime(s.LastEventAt), LastError: s.LastError,
+		LastEventAt: formatTime(s.LastEventAt), LastError: s.LastError, Applied: encodeApplied(s.Applied),
 		ClaimID: s.ClaimID, LeaseUntil: formatTime(s.LeaseUntil),
 		CreatedAt: formatTime(s.CreatedAt), UpdatedAt: formatTime(s.UpdatedAt),
 		Version: s.Version,
@@ -204,7 +244,11 @@ func decodeShipment(av map[string]types.AttributeValue) (*shipment.Shipment, str
 	for _, p := range it.Packages {
 		s.Packages = append(s.Packages, shipment.Package{SequenceNumber: p.SequenceNumber, TrackingNumber: p.TrackingNumber, WeightGrams: p.WeightGrams})
 	}
-	var err error
+	applied, err := decodeApplied(it.Applied)
+	if err != nil {
+		return nil, "", fmt.Errorf("decode shipment item %s: %w", it.OrderID, err)
+	}
+	s.Applied = applied
 	for _, f := range []struct {
 		name string
 		src  string

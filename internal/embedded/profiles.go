@@ -45,6 +45,7 @@ type profileRecord struct {
 	Settings                  map[string]string `json:"settings,omitempty"`
 	SealedSecrets             []byte            `json:"sealedSecrets,omitempty"`
 	WebhookKey                string            `json:"webhookKey,omitempty"`
+	LinnworksTokenRefused     time.Time         `json:"linnworksTokenRefused,omitzero"`
 	Deleted                   bool              `json:"deleted,omitempty"`
 	CreatedAt                 time.Time         `json:"createdAt"`
 	UpdatedAt                 time.Time         `json:"updatedAt"`
@@ -67,6 +68,7 @@ func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64
 		Settings:                  p.Settings,
 		SealedSecrets:             sealed,
 		WebhookKey:                p.WebhookKey,
+		LinnworksTokenRefused:     p.LinnworksTokenRefused,
 		Deleted:                   p.Deleted,
 		CreatedAt:                 p.CreatedAt,
 		UpdatedAt:                 p.UpdatedAt,
@@ -94,6 +96,7 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 		Settings:                  maps.Clone(r.Settings),
 		Secrets:                   sec,
 		WebhookKey:                r.WebhookKey,
+		LinnworksTokenRefused:     r.LinnworksTokenRefused,
 		Deleted:                   r.Deleted,
 		CreatedAt:                 r.CreatedAt,
 		UpdatedAt:                 r.UpdatedAt,

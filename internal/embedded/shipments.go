@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -72,11 +73,42 @@ type shipmentRecord struct {
 	ManifestRef       string             `json:"manifestRef,omitempty"`
 	LastEventAt       time.Time          `json:"lastEventAt,omitzero"`
 	LastError         string             `json:"lastError,omitempty"`
+	Applied           *appliedRecord     `json:"applied,omitempty"`
 	ClaimID           string             `json:"claimId,omitempty"`
 	LeaseUntil        time.Time          `json:"leaseUntil,omitzero"`
 	CreatedAt         time.Time          `json:"createdAt"`
 	UpdatedAt         time.Time          `json:"updatedAt"`
 	Version           int64              `json:"version"`
+}
+
+// appliedRecord is shipment.Applied as the file keeps it.
+type appliedRecord struct {
+	LinnworksOrderID string            `json:"linnworksOrderId,omitempty"`
+	TrackingNumber   string            `json:"trackingNumber,omitempty"`
+	Identifiers      []string          `json:"identifiers,omitempty"`
+	Notes            []string          `json:"notes,omitempty"`
+	Properties       map[string]string `json:"properties,omitempty"`
+	ProcessedAt      time.Time         `json:"processedAt,omitzero"`
+	At               time.Time         `json:"at,omitzero"`
+}
+
+func encodeApplied(a shipment.Applied) *appliedRecord {
+	r := appliedRecord{LinnworksOrderID: a.LinnworksOrderID, TrackingNumber: a.TrackingNumber,
+		Identifiers: a.Identifiers, Notes: a.Notes, Properties: a.Properties, ProcessedAt: a.ProcessedAt, At: a.At}
+	if r.LinnworksOrderID == "" && r.TrackingNumber == "" && len(r.Identifiers) == 0 && len(r.Notes) == 0 &&
+		len(r.Properties) == 0 && r.ProcessedAt.IsZero() && r.At.IsZero() {
+		return nil
+	}
+	return &r
+}
+
+func decodeApplied(r *appliedRecord) shipment.Applied {
+	if r == nil {
+		return shipment.Applied{}
+	}
+	return shipment.Applied{LinnworksOrderID: r.LinnworksOrderID, TrackingNumber: r.TrackingNumber,
+		Identifiers: slices.Clone(r.Identifiers), Notes: slices.Clone(r.Notes), Properties: maps.Clone(r.Properties),
+		ProcessedAt: r.ProcessedAt, At: r.At}
 }
 
 func encodeShipment(s *shipment.Shipment) ([]byte, error) {
@@ -90,7 +122,8 @@ func encodeShipment(s *shipment.Shipment) ([]byte, error) {
 		TrackingID: s.TrackingID, TrackingURL: s.TrackingURL,
 		State: s.State, Origin: s.Origin,
 		Run: s.Run, Day: s.Day, Sequence: s.Sequence, StreamStatus: s.StreamStatus, ManifestRef: s.ManifestRef,
-		LastEventAt: s.LastEventAt, LastError: s.LastError, ClaimID: s.ClaimID, LeaseUntil: s.LeaseUntil,
+		LastEventAt: s.LastEventAt, LastError: s.LastError, Applied: encodeApplied(s.Applied),
+		ClaimID: s.ClaimID, LeaseUntil: s.LeaseUntil,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Version: s.Version,
 	})
 	if err != nil {
@@ -116,7 +149,8 @@ func decodeShipment(data []byte) (*shipment.Shipment, error) {
 		TrackingID: r.TrackingID, TrackingURL: r.TrackingURL,
 		State: r.State, Origin: r.Origin,
 		Run: r.Run, Day: r.Day, Sequence: r.Sequence, StreamStatus: r.StreamStatus, ManifestRef: r.ManifestRef,
-		LastEventAt: r.LastEventAt, LastError: r.LastError, ClaimID: r.ClaimID, LeaseUntil: r.LeaseUntil,
+		LastEventAt: r.LastEventAt, LastError: r.LastError, Applied: decodeApplied(r.Applied),
+		ClaimID: r.ClaimID, LeaseUntil: r.LeaseUntil,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}, nil
 }

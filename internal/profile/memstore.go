@@ -33,6 +33,7 @@ func Clone(p *Profile) *Profile {
 	c.CreatedAt = p.CreatedAt.Round(0)
 	c.UpdatedAt = p.UpdatedAt.Round(0)
 	c.ExpiresAt = p.ExpiresAt.Round(0)
+	c.LinnworksTokenRefused = p.LinnworksTokenRefused.Round(0)
 	return &c
 }
 

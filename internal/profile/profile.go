@@ -39,6 +39,12 @@ type Profile struct {
 	// URL; stores index it.
 	WebhookKey string
 
+	// LinnworksTokenRefused is when Linnworks last refused the saved
+	// Linnworks API token (revoked, or the app uninstalled); zero while it
+	// works. The write-back sets it and holds its messages; saving a token
+	// that works clears it.
+	LinnworksTokenRefused time.Time
+
 	Deleted   bool
 	CreatedAt time.Time
 	UpdatedAt time.Time

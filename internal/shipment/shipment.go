@@ -22,6 +22,7 @@ package shipment
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"time"
 )
@@ -116,6 +117,8 @@ type Shipment struct {
 	// LastError is the last problem: for a failed record, Stream's
 	// messages, one per line.
 	LastError string
+	// Applied is what the write-back last put on the Linnworks order.
+	Applied Applied
 
 	// ClaimID names the request holding a pending record; LeaseUntil is
 	// when another request may take the claim over.
@@ -129,6 +132,32 @@ type Shipment struct {
 	Version int64
 }
 
+// Applied is what the write-back put on the Linnworks order of a shipment.
+// Linnworks itself is read before every write-back, so this record is not
+// what decides a write; it keeps what Linnworks cannot tell: which notes the
+// integration already wrote (a note deleted by a user is not written again)
+// and when it processed the order.
+type Applied struct {
+	// LinnworksOrderID is the Linnworks pkOrderId of the order.
+	LinnworksOrderID string
+	// TrackingNumber is the tracking number last written.
+	TrackingNumber string
+	// Identifiers are the tags of the integration's identifiers on the order
+	// after the last write-back, sorted.
+	Identifiers []string
+	// Notes are the keys of the notes the write-back wrote, in order.
+	Notes []string
+	// Properties are the extended properties the write-back set, by name.
+	Properties map[string]string
+	// ProcessedAt is when the write-back processed the order.
+	ProcessedAt time.Time
+	// At is when the write-back last changed the Linnworks order.
+	At time.Time
+}
+
+// HasNote reports whether a note with the key was written.
+func (a Applied) HasNote(key string) bool { return slices.Contains(a.Notes, key) }
+
 // Live reports whether the shipment is a Stream order that still stands:
 // created and not cancelled.
 func (s *Shipment) Live() bool { return s.State == StateCreated }
@@ -141,6 +170,11 @@ func Clone(s *Shipment) *Shipment {
 	}
 	c := *s
 	c.Packages = slices.Clone(s.Packages)
+	c.Applied.Identifiers = slices.Clone(s.Applied.Identifiers)
+	c.Applied.Notes = slices.Clone(s.Applied.Notes)
+	c.Applied.Properties = maps.Clone(s.Applied.Properties)
+	c.Applied.ProcessedAt = s.Applied.ProcessedAt.Round(0)
+	c.Applied.At = s.Applied.At.Round(0)
 	c.LastEventAt = s.LastEventAt.Round(0)
 	c.LeaseUntil = s.LeaseUntil.Round(0)
 	c.CreatedAt = s.CreatedAt.Round(0)

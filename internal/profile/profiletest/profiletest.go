@@ -115,6 +115,9 @@ func Diff(want, got *profile.Profile) string {
 	if want.Deleted != got.Deleted {
 		add("Deleted", want.Deleted, got.Deleted)
 	}
+	if !want.LinnworksTokenRefused.Equal(got.LinnworksTokenRefused) {
+		add("LinnworksTokenRefused", want.LinnworksTokenRefused, got.LinnworksTokenRefused)
+	}
 	if !want.CreatedAt.Equal(got.CreatedAt) {
 		add("CreatedAt", want.CreatedAt, got.CreatedAt)
 	}
@@ -202,6 +205,7 @@ func testUpdate(t *testing.T, s profile.Store) {
 	delete(p.Settings, "LookbackDays")
 	p.Secrets["LinnworksToken"] = "lw-" + randHex(t)
 	p.UpdatedAt = p.UpdatedAt.Add(90 * time.Second)
+	p.LinnworksTokenRefused = p.UpdatedAt.Add(123456789)
 	if err := s.Update(context.Background(), p); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
@@ -213,14 +217,15 @@ func testUpdate(t *testing.T, s profile.Store) {
 		t.Fatalf("Get after Update: %s", d)
 	}
 	got.AccountName = "Renamed Ltd"
+	got.LinnworksTokenRefused = time.Time{}
 	if err := s.Update(context.Background(), got); err != nil {
 		t.Fatalf("second Update: %v", err)
 	}
 	if got.Version != 3 {
 		t.Fatalf("second Update set Version %d, want 3", got.Version)
 	}
-	if again := mustGet(t, s, p.ID); again.AccountName != "Renamed Ltd" || again.Version != 3 {
-		t.Fatalf("after second Update: account %q version %d", again.AccountName, again.Version)
+	if again := mustGet(t, s, p.ID); again.AccountName != "Renamed Ltd" || again.Version != 3 || !again.LinnworksTokenRefused.IsZero() {
+		t.Fatalf("after second Update: account %q version %d, token refused %v", again.AccountName, again.Version, again.LinnworksTokenRefused)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -170,6 +171,8 @@ func Diff(want, got *shipment.Shipment) string {
 		{"ManifestRef", want.ManifestRef, got.ManifestRef},
 		{"LastError", want.LastError, got.LastError},
 		{"ClaimID", want.ClaimID, got.ClaimID},
+		{"Applied.LinnworksOrderID", want.Applied.LinnworksOrderID, got.Applied.LinnworksOrderID},
+		{"Applied.TrackingNumber", want.Applied.TrackingNumber, got.Applied.TrackingNumber},
 	}
 	for _, f := range str {
 		if f.w != f.g {
@@ -185,6 +188,15 @@ func Diff(want, got *shipment.Shipment) string {
 	if !slices.Equal(want.Packages, got.Packages) {
 		add("Packages", want.Packages, got.Packages)
 	}
+	if !slices.Equal(want.Applied.Identifiers, got.Applied.Identifiers) {
+		add("Applied.Identifiers", want.Applied.Identifiers, got.Applied.Identifiers)
+	}
+	if !slices.Equal(want.Applied.Notes, got.Applied.Notes) {
+		add("Applied.Notes", want.Applied.Notes, got.Applied.Notes)
+	}
+	if !maps.Equal(want.Applied.Properties, got.Applied.Properties) {
+		add("Applied.Properties", want.Applied.Properties, got.Applied.Properties)
+	}
 	times := []struct {
 		name string
 		w, g time.Time
@@ -193,6 +205,8 @@ func Diff(want, got *shipment.Shipment) string {
 		{"LeaseUntil", want.LeaseUntil, got.LeaseUntil},
 		{"CreatedAt", want.CreatedAt, got.CreatedAt},
 		{"UpdatedAt", want.UpdatedAt, got.UpdatedAt},
+		{"Applied.ProcessedAt", want.Applied.ProcessedAt, got.Applied.ProcessedAt},
+		{"Applied.At", want.Applied.At, got.Applied.At},
 	}
 	for _, f := range times {
 		if !f.w.Equal(f.g) {

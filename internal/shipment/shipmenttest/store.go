@@ -249,6 +249,15 @@ func testRoundTrip(t *testing.T, s shipment.Store, clk *Clock) {
 	rec.StreamStatus = "PLANNED"
 	rec.LastEventAt = T0.Add(90*time.Minute + 123456789)
 	rec.LastError = "line one\nline two"
+	rec.Applied = shipment.Applied{
+		LinnworksOrderID: "6f1c2b9e-4d5a-4e6f-8a7b-9c0d1e2f3a4b",
+		TrackingNumber:   "ABCDEFGHIJ",
+		Identifiers:      []string{"STREAM_DAY_MONDAY", "STREAM_RUN_03", "STREAM_SENT"},
+		Notes:            []string{"run:north loop", "refused:9f86d081"},
+		Properties:       map[string]string{"stream_Driver": "Sam O'Neil", "stream_Run": "RUN 03"},
+		ProcessedAt:      T0.Add(3*time.Hour + 987654321),
+		At:               T0.Add(3*time.Hour + 987654322),
+	}
 	rec.ClaimID = ""
 	rec.LeaseUntil = time.Time{}
 	rec.UpdatedAt = T0.Add(time.Hour)
@@ -263,9 +272,12 @@ func testRoundTrip(t *testing.T, s shipment.Store, clk *Clock) {
 	}
 	rec.Packages = nil
 	rec.Details.TotalWeightGrams = 0
+	rec.Applied = shipment.Applied{}
 	MustUpdate(t, s, rec)
 	if got := MustGet(t, s, p, "100009"); len(got.Packages) != 0 || got.TotalWeightGrams != 0 || got.Version != 3 {
 		t.Fatalf("cleared packages came back: %v weight %v version %d", got.Packages, got.TotalWeightGrams, got.Version)
+	} else if d := Diff(&shipment.Shipment{ProfileID: p, OrderID: "100009", Applied: got.Applied}, &shipment.Shipment{ProfileID: p, OrderID: "100009"}); d != "" {
+		t.Fatalf("cleared write-back record came back: %s", d)
 	}
 }
 
