@@ -24,6 +24,7 @@ var (
 	epAddOrdersNote        = endpoint{http.MethodPost, "Orders/AddOrdersNote", false}
 	epSetShippingInfo      = endpoint{http.MethodPost, "Orders/SetOrderShippingInfo", true}
 	epProcessOrder         = endpoint{http.MethodPost, "Orders/ProcessOrder", false}
+	epAddProcessedNote     = endpoint{http.MethodPost, "ProcessedOrders/AddOrderNote", false}
 )
 
 // OpenOrdersQuery selects a page of open orders (Orders/GetOpenOrders).
@@ -235,6 +236,26 @@ func (c *Client) AppendOrderNote(ctx context.Context, token, orderID, text strin
 	return OrderNote{OrderID: orderID, Note: text, Internal: internal}, nil
 }
 
+// AppendProcessedOrderNote adds a note to a processed order (ProcessedOrders/AddOrderNote),
+// the one change Linnworks still takes once an order is processed. Like AppendOrderNote it
+// is not retried after an ambiguous failure.
+func (c *Client) AppendProcessedOrderNote(ctx context.Context, token, orderID, text string, internal bool) error {
+	op := epAddProcessedNote.path
+	if err := checkGUID(op, "pkOrderID", orderID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(text) == "" {
+		return &DataError{Op: op, Message: "note text is empty"}
+	}
+	body := struct {
+		OrderID    string `json:"pkOrderID"`
+		NoteText   string `json:"noteText"`
+		IsInternal bool   `json:"isInternal"`
+	}{orderID, text, internal}
+	var id string
+	return c.call(ctx, token, epAddProcessedNote, nil, body, &id)
+}
+
 // SetTrackingNumber writes the tracking number of an order and keeps the rest of its shipping
 // information (postal service, weights, postage cost, manual adjustment): SetOrderShippingInfo
 // replaces every field it is given, so the current values are read first and sent back.
@@ -250,6 +271,21 @@ func (c *Client) SetTrackingNumber(ctx context.Context, token, orderID, tracking
 	o, err := c.Order(ctx, token, orderID)
 	if err != nil {
 		return ShippingInfo{}, fmt.Errorf("read shipping info before setting tracking: %w", err)
+	}
+	return c.WriteTrackingNumber(ctx, token, o, trackingNumber)
+}
+
+// WriteTrackingNumber is SetTrackingNumber for an order the caller has just read: it sends
+// o's shipping information back with the new tracking number, saving the read. o must be
+// the order's details as Linnworks returned them.
+func (c *Client) WriteTrackingNumber(ctx context.Context, token string, o Order, trackingNumber string) (ShippingInfo, error) {
+	op := epSetShippingInfo.path
+	orderID := o.OrderID
+	if err := checkGUID(op, "orderId", orderID); err != nil {
+		return ShippingInfo{}, err
+	}
+	if strings.TrimSpace(trackingNumber) == "" {
+		return ShippingInfo{}, &DataError{Op: op, Message: "tracking number is empty"}
 	}
 	if o.Processed {
 		return ShippingInfo{}, &DataError{Op: op, Status: http.StatusOK, Message: "order " + orderID + " is already processed; its shipping info cannot change"}

@@ -377,6 +377,40 @@ func TestSandboxFullRun(t *testing.T) {
 		if !linnworks.IsDataError(err) {
 			t.Fatalf("tracking on a processed order: %v", err)
 		}
+		before := len(mustOrder(t, sb, ship.Order.OrderId).Notes)
+		if err := c.AppendProcessedOrderNote(ctx, sandboxToken, ship.Order.OrderId, "Stream: delivered", true); err != nil {
+			t.Fatal(err)
+		}
+		if notes := mustOrder(t, sb, ship.Order.OrderId).Notes; len(notes) != before+1 || notes[before].Note != "Stream: delivered" || !notes[before].Internal {
+			t.Fatalf("notes of the processed order: %+v", notes)
+		}
+	})
+
+	t.Run("WriteTrackingNumber sends back the order as read", func(t *testing.T) {
+		added, err := sb.AddOrders(linnworkssandbox.OrderDetails{
+			GeneralInfo: linnworkssandbox.OrderGeneralInfo{Status: 1},
+			ShippingInfo: linnworkssandbox.OrderShippingInfo{PostalServiceId: linnworkssandbox.JustinDeliveryServiceID,
+				TotalWeight: 3.5, ItemWeight: 3.25, PostageCost: 4.2, ManualAdjust: true},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := c.OrderByNumOrderID(ctx, sandboxToken, added[0].Order.NumOrderId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reads := e.calls(http.MethodGet, "Orders/GetOrderById", 0)
+		if _, err := c.WriteTrackingNumber(ctx, sandboxToken, o, "STR-TRACK-0003"); err != nil {
+			t.Fatal(err)
+		}
+		after := mustOrder(t, sb, o.OrderID).Order.ShippingInfo
+		if after.TrackingNumber != "STR-TRACK-0003" || after.TotalWeight != 3.5 || after.ItemWeight != 3.25 ||
+			after.PostageCost != 4.2 || !after.ManualAdjust || after.PostalServiceId != linnworkssandbox.JustinDeliveryServiceID {
+			t.Fatalf("shipping info after WriteTrackingNumber: %+v", after)
+		}
+		if n := e.calls(http.MethodGet, "Orders/GetOrderById", 0); n != reads {
+			t.Fatalf("WriteTrackingNumber read the order again (%d reads)", n-reads)
+		}
 	})
 
 	t.Run("PostalServices", func(t *testing.T) {
@@ -461,7 +495,7 @@ func TestSandboxFullRun(t *testing.T) {
 		"POST OpenOrders/AssignOrderIdentifier", "POST OpenOrders/UnassignOrderIdentifier", "POST Orders/AddOrdersNote",
 		"GET Orders/GetOrderNotes", "POST Orders/SetOrderShippingInfo", "POST Orders/ProcessOrder",
 		"GET PostalServices/GetPostalServices", "GET Orders/GetExtendedProperties", "POST Orders/AddExtendedProperties",
-		"POST Orders/SetExtendedProperties",
+		"POST Orders/SetExtendedProperties", "POST ProcessedOrders/AddOrderNote",
 	} {
 		method, path, _ := strings.Cut(call, " ")
 		if e.calls(method, path, 0) == 0 {
