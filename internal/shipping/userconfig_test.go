@@ -81,8 +81,8 @@ func TestUserConfigListAndBooleanItems(t *testing.T) {
 		byID[it["ConfigItemId"].(string)] = it
 		groups[it["GroupName"].(string)] = true
 	}
-	if len(byID) != 30 {
-		t.Errorf("CONFIG has %d items, want all 30", len(byID))
+	if len(byID) != 31 {
+		t.Errorf("CONFIG has %d items, want all 31", len(byID))
 	}
 	for _, g := range []string{"Stream API Credentials", "Partner Account", "Sender Address", "Warehouse Configuration",
 		"Date Configuration", "Advanced Settings", "Label Configuration", "Stream Configuration",
@@ -119,6 +119,7 @@ func TestUserConfigListAndBooleanItems(t *testing.T) {
 		"ORDER_SYNC_ENABLED": {3, true, false, sync}, "DISPATCH_SYNC": {3, true, false, sync},
 		"LOOKBACK_DAYS":       {1, true, false, sync},
 		"LINNWORKS_API_TOKEN": {4, false, false, adv}, "ORDER_NUMBER_PREFIX": {0, false, false, adv},
+		"VEHICLE_EXT_PROPS": {3, true, false, adv},
 	}
 	for id, d := range defs {
 		it, ok := byID[id]

@@ -75,6 +75,7 @@ const (
 	ItemLookbackDays          = "LOOKBACK_DAYS"
 	ItemLinnworksAPIToken     = "LINNWORKS_API_TOKEN"
 	ItemOrderNumberPrefix     = "ORDER_NUMBER_PREFIX"
+	ItemVehicleExtProps       = "VEHICLE_EXT_PROPS"
 )
 
 // LabelFormat is the layout of the rendered shipping label (guide Module 5).
@@ -376,6 +377,9 @@ func definitions() []Item {
 		{ID: ItemOrderNumberPrefix, Name: "Stream order number prefix", Group: groupAdvanced, Type: String,
 			Description: "Optional prefix of the order numbers sent to Stream (up to 10 letters, digits, _ or -)",
 			Pattern:     patternPrefix, PatternError: "Use up to 10 letters, digits, underscores or hyphens"},
+		{ID: ItemVehicleExtProps, Name: "Write vehicle details to orders", Group: groupAdvanced, Type: Boolean,
+			Description: "Driver, vehicle, run and planned date as order extended properties (stream_…)",
+			Default:     "false", Required: true},
 	}
 }
 

@@ -53,12 +53,15 @@ type Config struct {
 	// empty when none was given.
 	LinnworksAPIToken string
 	OrderNumberPrefix string
+	// VehicleExtProps writes the driver, vehicle, run and planned date of
+	// each planned order as Linnworks extended properties.
+	VehicleExtProps bool
 }
 
 // WritesToLinnworks reports whether any enabled option writes to the
 // Linnworks API (and so needs LinnworksAPIToken).
 func (c Config) WritesToLinnworks() bool {
-	return c.OrderSyncEnabled || c.DispatchSyncEnabled || c.SequenceIdentifiers || c.MarkProcessedOnDelivered
+	return c.OrderSyncEnabled || c.DispatchSyncEnabled || c.SequenceIdentifiers || c.MarkProcessedOnDelivered || c.VehicleExtProps
 }
 
 var defaults = func() map[string]string {
@@ -119,6 +122,7 @@ func Settings(p *profile.Profile) Config {
 		LookbackDays:             num(ItemLookbackDays, 1, 30),
 		LinnworksAPIToken:        p.Secrets[ItemLinnworksAPIToken],
 		OrderNumberPrefix:        get(ItemOrderNumberPrefix),
+		VehicleExtProps:          flag(ItemVehicleExtProps),
 	}
 	if c.Stream.Party == "" {
 		c.Stream.Party = c.Stream.ClientID

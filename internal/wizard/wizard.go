@@ -139,7 +139,8 @@ func New(o Options) (*Wizard, error) {
 			title:       "Synchronization",
 			description: "Webhooks from Stream, order and dispatch synchronization, and the updates written back to Linnworks.",
 			items: []string{ItemSequenceIdentifiers, ItemMarkProcessedDelivery, ItemWebhooksEnabled, ItemWebhookURL,
-				ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemLookbackDays, ItemLinnworksAPIToken, ItemOrderNumberPrefix}},
+				ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemLookbackDays, ItemLinnworksAPIToken, ItemOrderNumberPrefix,
+				ItemVehicleExtProps}},
 		StageConfig: {name: StageConfig, next: StageConfig,
 			title:       "Stream integration settings",
 			description: "Every setting of the integration. Password fields are never shown: leave them empty to keep the saved values.",
@@ -381,7 +382,7 @@ func (w *Wizard) crossCheck(d *draft) []string {
 		problems = append(problems, fmt.Sprintf("%s (%s) is required when %q is on",
 			w.byID[ItemDefaultLocation].Name, ItemDefaultLocation, w.byID[ItemUseDefaultLocation].Name))
 	}
-	writers := []string{ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemSequenceIdentifiers, ItemMarkProcessedDelivery}
+	writers := []string{ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemSequenceIdentifiers, ItemMarkProcessedDelivery, ItemVehicleExtProps}
 	if d.any(append(writers, ItemLinnworksAPIToken)...) && d.values[ItemLinnworksAPIToken] == "" {
 		var on []string
 		for _, id := range writers {

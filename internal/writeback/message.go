@@ -2,8 +2,37 @@
 // order: it reads the truth from Stream, works out what the Linnworks order
 // should show (tracking, identifiers, notes, processed) and changes only what
 // differs. Webhooks, the dispatch poll, labels and the order sync each queue
-// one Message per shipment change.
+// one Message per shipment change; a Writer consumes them (Writer.Handle is a
+// queue.Handler).
+//
+// The Writer never trusts a message for state, so a repeated, late or
+// out-of-order message is harmless: every message re-reads the Stream order
+// and the Linnworks order (once each) and writes only the difference. What
+// Linnworks cannot tell (the notes already written, when the order was
+// processed) is kept on the shipment record (shipment.Applied).
+//
+// Failures: a message that cannot be applied now (Stream or Linnworks 5xx,
+// 429, time-outs, a refused Linnworks token, a store error) makes Handle
+// return an error, so the queue retries it and, after its maximum receives,
+// dead-letters it; nothing is dropped silently. Messages that can never
+// apply to anything (the profile is gone or deleted, it has no Linnworks
+// token, the order is not this profile's, Stream or Linnworks no longer
+// know the order) are logged and dropped. A body that is not a Message is
+// logged and dead-lettered (Handle returns ErrBadMessage every time): it is
+// a producer's bug an operator must see, and the dead-letter alarm shows it.
 package writeback
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"linnstream/internal/queue"
+)
 
 // Source says what queued a write-back message.
 type Source string
@@ -39,4 +68,80 @@ type Message struct {
 	// order, or the reasons the order was not sent; the write-back marks the
 	// order `Error from Stream` with a note saying them.
 	Refused []string `json:"refused,omitempty"`
+}
+
+// Check reports what makes m unusable: it needs a profile, and either a
+// Stream reference or a refusal of a known Linnworks order.
+func (m Message) Check() error {
+	var probs []string
+	if strings.TrimSpace(m.ProfileID) == "" {
+		probs = append(probs, "no profileId")
+	}
+	switch {
+	case len(m.Refused) > 0:
+		if _, err := strconv.Atoi(strings.TrimSpace(m.OrderID)); err != nil {
+			probs = append(probs, "a refusal needs the Linnworks orderId (a number)")
+		}
+	case strings.TrimSpace(m.Ref) == "":
+		probs = append(probs, "no ref")
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%w: %s", ErrBadMessage, strings.Join(probs, "; "))
+	}
+	return nil
+}
+
+// Decode reads a message body. Unknown fields are allowed, so producers can
+// add some before the consumer knows them; anything else that is wrong is
+// an error wrapping ErrBadMessage.
+func Decode(body []byte) (Message, error) {
+	var m Message
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&m); err != nil {
+		return Message{}, fmt.Errorf("%w: %v", ErrBadMessage, err)
+	}
+	if dec.More() {
+		return Message{}, fmt.Errorf("%w: more than one JSON value", ErrBadMessage)
+	}
+	if err := m.Check(); err != nil {
+		return Message{}, err
+	}
+	return m, nil
+}
+
+// Queued returns m as a FIFO queue message: grouped by profile and
+// reference (by Linnworks order for a refusal), so one order's messages are
+// applied one at a time and in order, and de-duplicated on everything the
+// message says, so a producer that sends it twice within the queue's
+// window queues it once.
+func (m Message) Queued() (queue.Message, error) {
+	if err := m.Check(); err != nil {
+		return queue.Message{}, err
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return queue.Message{}, fmt.Errorf("encode write-back message: %w", err)
+	}
+	key := "ref\x00" + m.Ref
+	if m.Ref == "" {
+		key = "order\x00" + m.OrderID
+	}
+	// SQS allows 128 characters of a restricted set in both ids; a hash
+	// fits any reference.
+	return queue.Message{
+		Group:   digest(m.ProfileID, key),
+		DedupID: digest(string(body)),
+		Body:    body,
+	}, nil
+}
+
+// digest is the hex SHA-256 of the parts, separated so that ("ab","c") and
+// ("a","bc") differ.
+func digest(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
