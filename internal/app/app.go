@@ -16,12 +16,14 @@ import (
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworks/badge"
 	"linnstream/internal/profile"
+	"linnstream/internal/queue"
 	"linnstream/internal/services"
 	"linnstream/internal/shipment"
 	"linnstream/internal/shipping"
 	"linnstream/internal/stack"
 	"linnstream/internal/stream"
 	"linnstream/internal/wizard"
+	"linnstream/internal/writeback"
 )
 
 // Deps are the adapters the handlers run on. Build them once per process.
@@ -49,6 +51,9 @@ type Deps struct {
 	RequestID func(*http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// WriteBacks is the write-back queue GenerateLabel sends to; nil
+	// queues nothing (the dispatch poll catches up).
+	WriteBacks queue.Sender
 
 	once     sync.Once
 	handlers *shipping.Handlers
@@ -72,19 +77,36 @@ func (d *Deps) Shipping() (*shipping.Handlers, error) {
 			return
 		}
 		d.handlers, d.err = shipping.New(shipping.Config{
-			Store:     d.Profiles,
-			Wizard:    w,
-			Logger:    d.Logger,
-			Now:       d.Now,
-			RequestID: d.RequestID,
-			Services:  services.NewCatalogue(services.PoolSource(d.Stream)),
-			Manifests: d.Shipments,
-			Streams:   d.Stream,
-			Creator:   &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
-			Shipments: d.Shipments,
+			Store:      d.Profiles,
+			Wizard:     w,
+			Logger:     d.Logger,
+			Now:        d.Now,
+			RequestID:  d.RequestID,
+			Services:   services.NewCatalogue(services.PoolSource(d.Stream)),
+			Manifests:  d.Shipments,
+			Streams:    d.Stream,
+			Creator:    &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
+			Shipments:  d.Shipments,
+			WriteBacks: d.WriteBacks,
 		})
 	})
 	return d.handlers, d.err
+}
+
+// WriteBack returns the consumer of the write-back queue (its Handle is the
+// queue.Handler), on the same adapters as the handlers. It needs Linnworks.
+func (d *Deps) WriteBack() (*writeback.Writer, error) {
+	if d.Linnworks == nil {
+		return nil, fmt.Errorf("write-back: no Linnworks client")
+	}
+	return writeback.New(writeback.Config{
+		Profiles:  d.Profiles,
+		Shipments: d.Shipments,
+		Streams:   writeback.PoolStreams{Pool: d.Stream},
+		Linnworks: d.Linnworks,
+		Now:       d.Now,
+		Logger:    d.Logger,
+	})
 }
 
 // Handler returns the handler of the function with the SAM logical id.

@@ -19,6 +19,7 @@ import (
 	"linnstream/internal/stream"
 	"linnstream/internal/streamorder"
 	"linnstream/internal/wizard"
+	"linnstream/internal/writeback"
 )
 
 // StreamAccounts hands out the client of a Stream account, shared by every
@@ -122,9 +123,11 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 		Details:   labelDetails(req, svc),
 	})
 	if err != nil {
+		h.queueRefusal(ctx, c, orderID, err)
 		return nil, createProblem(c, orderID, order.Header.OrderNo, err)
 	}
 	c.log.Info("stream order ready", "stream_order_no", sh.StreamOrderNo, "consignment_no", sh.ConsignmentNo, "origin", string(sh.Origin))
+	h.queueWriteBack(ctx, c, writeback.Message{ProfileID: p.ID, Ref: sh.StreamOrderNo, OrderID: orderID, Source: writeback.SourceLabel})
 
 	resp, err := h.labels(ctx, req, p, cfg, format, svc, sh)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 
 	"linnstream/internal/label"
 	"linnstream/internal/profile"
+	"linnstream/internal/queue"
 	"linnstream/internal/services"
 	"linnstream/internal/shipment"
 	"linnstream/internal/shipping"
@@ -62,6 +63,8 @@ type labelSetup struct {
 	poolOpts []stream.Option
 	// rateLimit of the sandbox; 0 is its default.
 	rateLimit int
+	// writebacks receives the write-back messages of labels.
+	writebacks queue.Sender
 }
 
 func newLabelEnv(t testing.TB, s labelSetup) *labelEnv {
@@ -92,7 +95,8 @@ func newLabelEnv(t testing.TB, s labelSetup) *labelEnv {
 		Streams:   pool,
 		Creator: &shipment.Creator{Store: creatorStore, Now: e.clock, Lease: time.Minute,
 			PollMin: time.Millisecond, PollMax: 5 * time.Millisecond},
-		Shipments: mem,
+		Shipments:  mem,
+		WriteBacks: s.writebacks,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"linnstream/internal/profile"
+	"linnstream/internal/queue"
 	"linnstream/internal/wizard"
 )
 
@@ -77,6 +78,10 @@ type Config struct {
 	// Shipments reads shipment records, e.g. a shipment.Store; CancelLabel
 	// needs it.
 	Shipments ShipmentLookup
+	// WriteBacks queues the write-back message of each label (Sent to
+	// Stream, or Error from Stream on a refusal). Optional: without it no
+	// message is queued and the dispatch poll catches up.
+	WriteBacks queue.Sender
 }
 
 // Handlers serves the contract endpoints. Build it once with New and share
@@ -103,6 +108,8 @@ type Handlers struct {
 	shipments ShipmentLookup
 
 	generateLabel, cancelLabel, extendedPropertyMapping http.Handler
+
+	writebacks queue.Sender
 }
 
 // New returns the handlers for cfg.
@@ -148,6 +155,7 @@ func New(cfg Config) (*Handlers, error) {
 	h.createManifest = endpoint(h, "CreateManifest", activeProfile, h.handleCreateManifest)
 	h.printManifest = endpoint(h, "PrintManifest", activeProfile, h.handlePrintManifest)
 	h.streams, h.creator, h.shipments = cfg.Streams, cfg.Creator, cfg.Shipments
+	h.writebacks = cfg.WriteBacks
 	h.generateLabel = endpoint(h, "GenerateLabel", activeProfile, h.handleGenerateLabel)
 	h.cancelLabel = endpoint(h, "CancelLabel", activeProfile, h.handleCancelLabel)
 	h.extendedPropertyMapping = endpoint(h, "ExtendedPropertyMapping", activeProfile, h.handleExtendedPropertyMapping)
