@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"linnstream/internal/profile"
 )
@@ -223,6 +224,9 @@ type Field struct {
 func (w *Wizard) View(p *profile.Profile) View {
 	st := w.stageOf(p)
 	v := View{Status: st.name, Active: p.Active && st.name == StageConfig, Title: st.title, Description: st.description}
+	if msg := TokenRefusedMessage(p); msg != "" {
+		v.Description = msg + " " + v.Description
+	}
 	for _, id := range st.items {
 		it := w.byID[id]
 		f := Field{Item: *it}
@@ -263,6 +267,8 @@ type draft struct {
 	// typed is true for items the request gave a non-empty value.
 	typed   map[string]bool
 	inStage map[string]bool
+	// tokenChecked: Linnworks accepted the LINNWORKS_API_TOKEN just now.
+	tokenChecked bool
 }
 
 func (d *draft) any(ids ...string) bool {
@@ -366,11 +372,28 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 			forgetFormerNames(p, id)
 		}
 	}
+	// A token Linnworks has just accepted (or, with no live check, a new
+	// token) ends the hold on the write-back.
+	if d.tokenChecked || (w.linnworks == nil && d.changed[ItemLinnworksAPIToken]) {
+		p.LinnworksTokenRefused = time.Time{}
+	}
 	p.Stage = st.next
 	if st.next == StageConfig {
 		p.Active = true
 	}
 	return nil
+}
+
+// TokenRefusedMessage says, in words for the user, that Linnworks refused
+// the profile's API token and what that holds up; "" while it works.
+func TokenRefusedMessage(p *profile.Profile) string {
+	if p.LinnworksTokenRefused.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("Linnworks refused the Linnworks API token on %s (it was revoked, or the app was removed). "+
+		"Updates from Stream (tracking, run, day and sequence identifiers, processing) are not written to Linnworks "+
+		"and wait until you save a working token under \"Linnworks API token\".",
+		p.LinnworksTokenRefused.UTC().Format("2 Jan 2006 15:04 MST"))
 }
 
 // crossCheck applies the rules that span items, when the stage holds any of
@@ -434,6 +457,7 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 			}
 			return userError("Linnworks did not accept the API token: %s", clip(redact(err.Error(), token), 300))
 		}
+		d.tokenChecked = true
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"linnstream/internal/profile"
@@ -667,5 +668,44 @@ func TestForget(t *testing.T) {
 	}
 	if p.Settings[ItemLabelFormat] != "COMPACT_100X50" {
 		t.Errorf("non-personal settings were erased too: %v", p.Settings)
+	}
+}
+
+// A token Linnworks refused is shown to the user in words until a token
+// that works is saved; a failed check keeps the mark.
+func TestRefusedLinnworksToken(t *testing.T) {
+	lw := &fakeLinnworks{}
+	w, err := New(Options{Stream: &fakeStream{}, Linnworks: lw, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := walk(t, w)
+	if v := w.View(p); strings.Contains(v.Description, "refused") {
+		t.Fatalf("a working token is reported refused: %q", v.Description)
+	}
+	p.LinnworksTokenRefused = time.Date(2026, 12, 3, 19, 45, 0, 0, time.UTC)
+	v := w.View(p)
+	for _, want := range []string{"Linnworks refused the Linnworks API token on 3 Dec 2026 19:45 UTC", "save a working token"} {
+		if !strings.Contains(v.Description, want) {
+			t.Errorf("UserConfig description %q lacks %q", v.Description, want)
+		}
+	}
+	if err := w.Apply(context.Background(), p, StageConfig, vals(ItemLinnworksAPIToken, "00000000-0000-0000-0000-000000000000")); err == nil {
+		t.Fatal("a refused token was saved")
+	}
+	if p.LinnworksTokenRefused.IsZero() {
+		t.Fatal("a token Linnworks refused cleared the mark")
+	}
+	if err := w.Apply(context.Background(), p, StageConfig, vals(ItemLabelCount, "2")); err != nil {
+		t.Fatal(err)
+	}
+	if p.LinnworksTokenRefused.IsZero() {
+		t.Fatal("an edit that did not save the token cleared the mark")
+	}
+	if err := w.Apply(context.Background(), p, StageConfig, vals(ItemLinnworksAPIToken, "a8e53e86-eead-4b69-beaa-0afcc29b67fb")); err != nil {
+		t.Fatal(err)
+	}
+	if !p.LinnworksTokenRefused.IsZero() || strings.Contains(w.View(p).Description, "refused") {
+		t.Fatalf("saving a working token kept the mark: %v", p.LinnworksTokenRefused)
 	}
 }
