@@ -127,7 +127,10 @@ type env struct {
 	// port is what the Writer calls Linnworks through (the client, or a
 	// wrapper a test installs before calling writer()).
 	port writeback.Linnworks
-	w    *writeback.Writer
+	// streams, when set, replaces the Stream sandbox as the Writer's
+	// source of Stream orders.
+	streams writeback.Streams
+	w       *writeback.Writer
 }
 
 func newEnv(t testing.TB) *env {
@@ -189,8 +192,12 @@ func newEnv(t testing.TB) *env {
 func (e *env) writer() *writeback.Writer {
 	pool := stream.NewPool(stream.WithBackoff(time.Millisecond, 2*time.Millisecond),
 		stream.WithHTTPClient(&http.Client{Transport: e.streamN, Timeout: 10 * time.Second}))
+	var streams writeback.Streams = writeback.PoolStreams{Pool: pool}
+	if e.streams != nil {
+		streams = e.streams
+	}
 	w, err := writeback.New(writeback.Config{
-		Profiles: e.profiles, Shipments: e.shipments, Streams: writeback.PoolStreams{Pool: pool},
+		Profiles: e.profiles, Shipments: e.shipments, Streams: streams,
 		Linnworks: e.port, Now: e.clk.Now,
 		Logger: slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
