@@ -136,7 +136,9 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, clk: &clock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}, out: &outbox{}, logs: &lockedBuffer{}}
-	e.stream = streamsandbox.New(streamsandbox.Options{})
+	// Stream's 200 requests a minute would throttle benchmarks in real
+	// time; no test here is about Stream's limit.
+	e.stream = streamsandbox.New(streamsandbox.Options{RateLimit: 1 << 20})
 	ss := httptest.NewServer(e.stream)
 	t.Cleanup(ss.Close)
 	e.streamURL = ss.URL
@@ -168,7 +170,7 @@ func newEnv(t testing.TB) *env {
 	e.port = e.lwClient
 	e.profiles = profile.NewMemStore()
 	e.shipments = shipment.NewMemStore(e.clk.Now)
-	labelPool := stream.NewPool(stream.WithBackoff(time.Millisecond, 2*time.Millisecond))
+	labelPool := stream.NewPool(stream.WithBackoff(time.Millisecond, 2*time.Millisecond), stream.WithRateLimit(1<<20, time.Minute))
 	w, err := wizard.New(wizard.Options{Stream: wizard.StreamCredentials{}, PublicBaseURL: publicBase})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +192,7 @@ func newEnv(t testing.TB) *env {
 // writer builds the Writer on the env's adapters (again, after a test
 // changed e.port).
 func (e *env) writer() *writeback.Writer {
-	pool := stream.NewPool(stream.WithBackoff(time.Millisecond, 2*time.Millisecond),
+	pool := stream.NewPool(stream.WithBackoff(time.Millisecond, 2*time.Millisecond), stream.WithRateLimit(1<<20, time.Minute),
 		stream.WithHTTPClient(&http.Client{Transport: e.streamN, Timeout: 10 * time.Second}))
 	var streams writeback.Streams = writeback.PoolStreams{Pool: pool}
 	if e.streams != nil {
