@@ -144,8 +144,8 @@ func TestRevokedTokenWaitsForANewOne(t *testing.T) {
 	e.addOrder(num)
 	body := e.label(tok, num)[0].Body
 	e.lw.RevokeInstallToken(lwToken)
-	if _, err := e.handle(body, 1); !errors.Is(err, writeback.ErrTokenRefused) {
-		t.Fatalf("Handle with a revoked token = %v, want ErrTokenRefused", err)
+	if _, err := e.handle(body, 1); !errors.Is(err, writeback.ErrTokenRefused) || strings.Contains(err.Error(), lwToken) {
+		t.Fatalf("Handle with a revoked token = %v, want ErrTokenRefused (without the token)", err)
 	}
 	p, err := e.profiles.Get(context.Background(), profile.ID(tok))
 	if err != nil || p.LinnworksTokenRefused.IsZero() {
@@ -170,6 +170,9 @@ func TestRevokedTokenWaitsForANewOne(t *testing.T) {
 	e.mustHandle(body)
 	if got := e.tags(num); !slices.Equal(got, []string{sent}) {
 		t.Fatalf("after a new token: identifiers %v", got)
+	}
+	if l := e.logs.String(); strings.Contains(l, lwToken) || strings.Contains(l, strings.ReplaceAll(lwToken, "-", "")) || strings.Contains(l, "sandbox-secret") {
+		t.Errorf("the logs hold a secret:\n%s", l)
 	}
 }
 

@@ -229,3 +229,36 @@ func TestCancelledInStream(t *testing.T) {
 		t.Error("a cancelled order was processed")
 	}
 }
+
+// TestProcessedOrderTakesNotesOnly: once the Linnworks order is processed
+// (here by a user), the write-back only adds notes, through the processed
+// orders' own call.
+func TestProcessedOrderTakesNotesOnly(t *testing.T) {
+	e := newEnv(t)
+	tok := e.addProfile(nil)
+	e.writer()
+	const num = 450001
+	e.addOrder(num)
+	e.mustHandle(e.label(tok, num)[0].Body)
+	if _, err := e.lwClient.ProcessOrder(context.Background(), lwToken, e.order(num).Order.OrderId, linnworks.ProcessOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sh := e.shipmentOf(tok, num)
+	e.plan(sh.StreamOrderNo, "North loop", 30, "2026-11-23")
+	e.lw.ClearJournal()
+	e.mustHandle(webhook(tok, sh.StreamOrderNo, "LOCKPLANNING"))
+	var paths []string
+	for _, j := range e.lw.Journal() {
+		if slices.Contains(writePaths, j.Path) {
+			paths = append(paths, j.Path)
+		}
+	}
+	want := []string{"/api/ProcessedOrders/AddOrderNote", "/api/ProcessedOrders/AddOrderNote"}
+	if !slices.Equal(paths, want) {
+		t.Fatalf("writes to a processed order: %v, want two notes (run form, stop beyond 20)", paths)
+	}
+	if got := e.tags(num); !slices.Equal(got, []string{sent}) {
+		t.Fatalf("identifiers of the processed order changed: %v", got)
+	}
+	e.checkJournal()
+}
