@@ -58,7 +58,11 @@ type PoolStreams struct{ Pool *stream.Pool }
 
 // OrderReader implements Streams.
 func (p PoolStreams) OrderReader(acct stream.Account) (OrderReader, error) {
-	return p.Pool.Client(acct)
+	c, err := p.Pool.Client(acct)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Linnworks is the part of the Linnworks API the write-back uses.
@@ -176,9 +180,14 @@ func (w *Writer) Handle(ctx context.Context, body []byte) error {
 	}
 	j := &job{msg: msg, p: p, cfg: cfg, token: cfg.LinnworksAPIToken, log: log}
 	if len(msg.Refused) > 0 {
-		return w.refusal(ctx, j)
+		err = w.refusal(ctx, j)
+	} else {
+		err = w.update(ctx, j, msg.Ref)
 	}
-	return w.update(ctx, j, msg.Ref)
+	if err != nil {
+		j.log.WarnContext(ctx, "write-back failed; the queue will deliver the message again", "error", err.Error())
+	}
+	return err
 }
 
 // update brings the Linnworks order of the Stream order ref up to date.
@@ -230,8 +239,9 @@ func (w *Writer) shipmentOf(ctx context.Context, j *job, ref string, d *stream.O
 		if err != nil {
 			return nil, err
 		}
-		if cons != "" && strings.EqualFold(sh.ConsignmentNo, cons) ||
-			d.Header.OrderNo == "" && (strings.EqualFold(sh.ConsignmentNo, ref) || sh.StreamOrderNo == ref) {
+		byConsignment := cons != "" && strings.EqualFold(sh.ConsignmentNo, cons)
+		byRef := d.Header.OrderNo == "" && (strings.EqualFold(sh.ConsignmentNo, ref) || sh.StreamOrderNo == ref)
+		if byConsignment || byRef {
 			return sh, nil
 		}
 		return nil, shipment.ErrNotFound

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"linnstream/internal/linnworks"
+	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/wizard"
 	"linnstream/internal/writeback"
 )
@@ -261,4 +262,31 @@ func TestProcessedOrderTakesNotesOnly(t *testing.T) {
 		t.Fatalf("identifiers of the processed order changed: %v", got)
 	}
 	e.checkJournal()
+}
+
+// TestDeliveredOrderLinnworksWillNotProcess: Linnworks refusing to process
+// a delivered order (here: on hold) is noted once, not retried.
+func TestDeliveredOrderLinnworksWillNotProcess(t *testing.T) {
+	e := newEnv(t)
+	tok := e.addProfile(nil)
+	e.writer()
+	const num = 460001
+	if _, err := e.lw.AddOrders(linnworkssandbox.OrderDetails{NumOrderId: num,
+		GeneralInfo: linnworkssandbox.OrderGeneralInfo{Status: 1, HoldOrCancel: true}}); err != nil {
+		t.Fatal(err)
+	}
+	e.label(tok, num)
+	sh := e.shipmentOf(tok, num)
+	e.plan(sh.StreamOrderNo, "RUN 01", 1, "2026-11-23")
+	e.deliver(sh.StreamOrderNo)
+	for range 2 {
+		e.mustHandle(webhook(tok, sh.StreamOrderNo, "DELIVERED"))
+	}
+	o := e.order(num)
+	if o.Processed {
+		t.Fatal("an order on hold was processed")
+	}
+	if notes := e.noteTexts(num); len(notes) != 1 || !strings.Contains(notes[0], "did not process it: Order is locked.") {
+		t.Fatalf("notes %q, want one saying why Linnworks did not process the order", notes)
+	}
 }
