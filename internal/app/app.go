@@ -51,9 +51,9 @@ type Deps struct {
 	RequestID func(*http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// WriteBacks is the write-back queue GenerateLabel sends to; nil
+	// Writeback is the write-back queue GenerateLabel sends to; nil
 	// queues nothing (the dispatch poll catches up).
-	WriteBacks queue.Sender
+	Writeback queue.Sender
 
 	once     sync.Once
 	handlers *shipping.Handlers
@@ -77,25 +77,26 @@ func (d *Deps) Shipping() (*shipping.Handlers, error) {
 			return
 		}
 		d.handlers, d.err = shipping.New(shipping.Config{
-			Store:      d.Profiles,
-			Wizard:     w,
-			Logger:     d.Logger,
-			Now:        d.Now,
-			RequestID:  d.RequestID,
-			Services:   services.NewCatalogue(services.PoolSource(d.Stream)),
-			Manifests:  d.Shipments,
-			Streams:    d.Stream,
-			Creator:    &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
-			Shipments:  d.Shipments,
-			WriteBacks: d.WriteBacks,
+			Store:     d.Profiles,
+			Wizard:    w,
+			Logger:    d.Logger,
+			Now:       d.Now,
+			RequestID: d.RequestID,
+			Services:  services.NewCatalogue(services.PoolSource(d.Stream)),
+			Manifests: d.Shipments,
+			Streams:   d.Stream,
+			Creator:   &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
+			Shipments: d.Shipments,
+			Writeback: d.Writeback,
 		})
 	})
 	return d.handlers, d.err
 }
 
-// WriteBack returns the consumer of the write-back queue (its Handle is the
-// queue.Handler), on the same adapters as the handlers. It needs Linnworks.
-func (d *Deps) WriteBack() (*writeback.Writer, error) {
+// WritebackConsumer returns the consumer of the write-back queue (its
+// Handle is the queue.Handler), on the same adapters as the handlers. It
+// needs Linnworks.
+func (d *Deps) WritebackConsumer() (*writeback.Writer, error) {
 	if d.Linnworks == nil {
 		return nil, fmt.Errorf("write-back: no Linnworks client")
 	}

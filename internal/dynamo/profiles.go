@@ -46,14 +46,15 @@ type profileItem struct {
 	Settings                  map[string]string `dynamodbav:"settings,omitempty"`
 	Secrets                   []byte            `dynamodbav:"secrets,omitempty"`
 	// WebhookKey is omitted when empty: an index key cannot be "".
-	WebhookKey string `dynamodbav:"webhookKey,omitempty"`
+	WebhookKey string    `dynamodbav:"webhookKey,omitempty"`
+	Deleted    bool      `dynamodbav:"deleted"`
+	CreatedAt  time.Time `dynamodbav:"createdAt"`
+	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
+	ExpiresAt  int64     `dynamodbav:"expiresAt,omitempty"`
+	Version    int64     `dynamodbav:"version"`
+
 	// LinnworksTokenRefused is RFC 3339, omitted while the token works.
-	LinnworksTokenRefused string    `dynamodbav:"linnworksTokenRefused,omitempty"`
-	Deleted               bool      `dynamodbav:"deleted"`
-	CreatedAt             time.Time `dynamodbav:"createdAt"`
-	UpdatedAt             time.Time `dynamodbav:"updatedAt"`
-	ExpiresAt             int64     `dynamodbav:"expiresAt,omitempty"`
-	Version               int64     `dynamodbav:"version"`
+	LinnworksTokenRefused string `dynamodbav:"linnworksTokenRefused,omitempty"`
 }
 
 func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {

@@ -95,8 +95,8 @@ func newLabelEnv(t testing.TB, s labelSetup) *labelEnv {
 		Streams:   pool,
 		Creator: &shipment.Creator{Store: creatorStore, Now: e.clock, Lease: time.Minute,
 			PollMin: time.Millisecond, PollMax: 5 * time.Millisecond},
-		Shipments:  mem,
-		WriteBacks: s.writebacks,
+		Shipments: mem,
+		Writeback: s.writebacks,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -78,10 +78,10 @@ type Config struct {
 	// Shipments reads shipment records, e.g. a shipment.Store; CancelLabel
 	// needs it.
 	Shipments ShipmentLookup
-	// WriteBacks queues the write-back message of each label (Sent to
+	// Writeback queues the write-back message of each label (Sent to
 	// Stream, or Error from Stream on a refusal). Optional: without it no
 	// message is queued and the dispatch poll catches up.
-	WriteBacks queue.Sender
+	Writeback queue.Sender
 }
 
 // Handlers serves the contract endpoints. Build it once with New and share
@@ -155,7 +155,7 @@ func New(cfg Config) (*Handlers, error) {
 	h.createManifest = endpoint(h, "CreateManifest", activeProfile, h.handleCreateManifest)
 	h.printManifest = endpoint(h, "PrintManifest", activeProfile, h.handlePrintManifest)
 	h.streams, h.creator, h.shipments = cfg.Streams, cfg.Creator, cfg.Shipments
-	h.writebacks = cfg.WriteBacks
+	h.writebacks = cfg.Writeback
 	h.generateLabel = endpoint(h, "GenerateLabel", activeProfile, h.handleGenerateLabel)
 	h.cancelLabel = endpoint(h, "CancelLabel", activeProfile, h.handleCancelLabel)
 	h.extendedPropertyMapping = endpoint(h, "ExtendedPropertyMapping", activeProfile, h.handleExtendedPropertyMapping)

@@ -180,7 +180,7 @@ func newEnv(t testing.TB) *env {
 		Services: services.NewCatalogue(services.PoolSource(labelPool)), Manifests: e.shipments, Streams: labelPool,
 		Creator: &shipment.Creator{Store: e.shipments, Now: e.clk.Now, Lease: time.Minute,
 			PollMin: time.Millisecond, PollMax: 2 * time.Millisecond},
-		Shipments: e.shipments, WriteBacks: e.out,
+		Shipments: e.shipments, Writeback: e.out,
 	})
 	if err != nil {
 		t.Fatal(err)
