@@ -83,7 +83,10 @@ func collect(props []ExtendedProperty, level Level, target Target) []string {
 		if !ok || p.Target != target {
 			continue
 		}
-		v := clean(ep.Value)
+		v := cleanNote(ep.Value)
+		if target == TargetWhat3Words {
+			v = clean(ep.Value)
+		}
 		if v == "" || contains(out, v) {
 			continue
 		}

@@ -84,6 +84,9 @@ type Package struct {
 	// Format is BOX, PARCEL, PACKET or LETTER.
 	Format string
 	Items  []Item
+	// Null marks a package the source sent as null: Build refuses it
+	// rather than ship an empty parcel.
+	Null bool
 }
 
 // Item is an order line in a package.
@@ -98,6 +101,8 @@ type Item struct {
 	// Components are the parts of a composite item, each with its own
 	// quantity for the whole line. Empty for an ordinary item.
 	Components []Item
+	// Null marks an item the source sent as null; Build refuses it.
+	Null bool
 }
 
 // ExtendedProperty is a name and value Linnworks attaches to an order or item.
@@ -156,7 +161,8 @@ func SettingsOf(c wizard.Config) Settings {
 
 // Error lists every problem that keeps an order from being sent to Stream,
 // phrased for the operator who fixes the order or the settings. Problems
-// never quote the values (they may be personal data).
+// never quote names, addresses or notes (they may be personal data) and
+// never more than 80 characters of anything sent.
 type Error struct {
 	OrderNo  string
 	Problems []string
@@ -189,12 +195,6 @@ type problems []string
 
 func (p *problems) addf(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
 
-func (p *problems) length(what, v string, limit int) {
-	if n := utf8.RuneCountInString(v); n > limit {
-		p.addf("%s is %d characters; Stream allows %d", what, n, limit)
-	}
-}
-
 func (p *problems) required(what, v string) bool {
 	if v == "" {
 		p.addf("%s is required", what)
@@ -203,75 +203,274 @@ func (p *problems) required(what, v string) bool {
 	return true
 }
 
-func (p *problems) amount(what string, v float64) {
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-		p.addf("%s must not be negative", what)
+// prepared is an order that passed the field policy, every value cleaned
+// and cut as the policy says.
+type prepared struct {
+	no            string
+	r             Recipient
+	ref           string
+	driverNotes   string
+	locationNotes string
+	what3words    string
+	partner       *stream.Partner
+	parcels       []parcel
+}
+
+// parcel is a checked package.
+type parcel struct {
+	number  int
+	grams   float64
+	cubeM3  float64
+	format  string
+	lines   []line
+	missing bool
+}
+
+// line is a checked item.
+type line struct {
+	name, code, notes string
+	quantity          int
+	unitGrams         float64
+	components        []line
+}
+
+// purpose says what an order is checked for.
+type purpose int
+
+const (
+	forOrder purpose = iota // a Stream order: everything Stream needs is required
+	forQuote                // a quote: only where the goods go is required
+)
+
+// Check applies the field policy of Build to o and set, without a service:
+// the problems Build would find in the order itself, as an *Error, or nil.
+// Callers run it before anything is asked of Stream.
+func Check(o Order, set Settings) error {
+	pr, p := prepare(o, set, forOrder)
+	if len(p) > 0 {
+		return &Error{OrderNo: pr.no, Problems: p}
+	}
+	return nil
+}
+
+// CheckQuote applies the field policy to a consignment to be quoted: the
+// same rules as Check, but only the country and postcode are required and
+// there is no order number.
+func CheckQuote(o Order) error {
+	if _, p := prepare(o, Settings{}, forQuote); len(p) > 0 {
+		return &Error{Problems: p}
+	}
+	return nil
+}
+
+// prepare applies the field policy to o.
+func prepare(o Order, set Settings, why purpose) (prepared, problems) {
+	var p problems
+	var out prepared
+	if why == forOrder {
+		no, err := OrderNo(set.OrderNumberPrefix, o.OrderID)
+		if err != nil {
+			p = append(p, err.Error())
+		}
+		out.no = no
+	}
+	out.r = prepareRecipient(&p, o.Recipient, why)
+	out.ref = p.line("the order reference", o.Reference)
+	p.fits("the order reference", out.ref, maxCustomerOrderNo)
+
+	checkProperties(&p, "the order", o.ExtendedProperties, LevelOrder)
+	driver := append([]string{p.note("the delivery note", o.DeliveryNote)},
+		collect(o.ExtendedProperties, LevelOrder, TargetDriverNotes)...)
+	out.driverNotes = cutNote(joinNotes(driver), maxNotes)
+	out.locationNotes = cutNote(joinNotes(collect(o.ExtendedProperties, LevelOrder, TargetLocationNotes)), maxNotes)
+	out.what3words = firstOf(collect(o.ExtendedProperties, LevelOrder, TargetWhat3Words))
+	p.fits("the What3Words property", out.what3words, maxWhat3Words)
+
+	if why == forOrder {
+		out.partner = partnerOf(set)
+		if out.partner != nil {
+			p.fits("the partner ID in the integration settings", string(out.partner.ID), maxPartnerID)
+			p.fits("the partner name in the integration settings", out.partner.Name, maxName)
+		}
+	}
+	out.parcels = prepareParcels(&p, o.Packages)
+	return out, p
+}
+
+// prepareRecipient checks the consignee: names are cut to fit, everything
+// that locates the address is refused when it does not.
+func prepareRecipient(p *problems, in Recipient, why purpose) Recipient {
+	r := Recipient{
+		Name:     cutName(p.line("the customer name", in.Name), maxName),
+		Company:  cutName(p.line("the company name", in.Company), maxName),
+		Address1: p.line("address line 1", in.Address1),
+		Address2: p.line("address line 2", in.Address2),
+		Address3: p.line("address line 3", in.Address3),
+		Town:     p.line("the town", in.Town),
+		Region:   p.line("the region", in.Region),
+		Postcode: strings.ToUpper(p.line("the postcode", in.Postcode)),
+		Email:    p.line("the email address", in.Email),
+		Phone:    p.line("the phone number", in.Phone),
+	}
+	cc := p.line("the country code", in.Country)
+	if why == forOrder {
+		p.required("the customer name", r.Name)
+		p.required("address line 1", r.Address1)
+	}
+	for _, f := range []struct {
+		what, v string
+		max     int
+	}{
+		{"address line 1", r.Address1, maxName}, {"address line 2", r.Address2, maxName}, {"address line 3", r.Address3, maxName},
+		{"the town", r.Town, maxName}, {"the region", r.Region, maxName},
+	} {
+		if utf8.RuneCountInString(f.v) > f.max {
+			p.addf("%s is %d characters; Stream allows %d (an address is never cut, as a cut address misdelivers: shorten it in Linnworks)",
+				f.what, utf8.RuneCountInString(f.v), f.max)
+		}
+	}
+	if p.required("the postcode", r.Postcode) {
+		p.fits("the postcode", r.Postcode, maxPostcode)
+	}
+	if p.required("the country code", cc) {
+		code, ok := country(cc)
+		if !ok {
+			p.addf("the country code %s is not an ISO 3166-1 country code (two letters, e.g. GB)", echo(cc))
+		}
+		r.Country = code
+	}
+	p.fits("the email address", r.Email, maxEmail)
+	p.fits("the phone number", r.Phone, maxPhone)
+	return r
+}
+
+// checkProperties refuses control characters in the values of the
+// extended properties the builder reads: notes may hold line breaks, the
+// others are single lines.
+func checkProperties(p *problems, owner string, props []ExtendedProperty, level Level) {
+	for _, ep := range props {
+		prop, ok := lookup(level, ep.Name)
+		if !ok {
+			continue
+		}
+		what := fmt.Sprintf("the %s property of %s", prop.Name, owner)
+		if prop.Target == TargetWhat3Words {
+			p.line(what, ep.Value)
+		} else {
+			p.note(what, ep.Value)
+		}
 	}
 }
 
+// prepareParcels checks the packages and their items.
+func prepareParcels(p *problems, pkgs []Package) []parcel {
+	switch {
+	case len(pkgs) == 0:
+		p.addf("the order has no packages")
+		return nil
+	case len(pkgs) > MaxPackages:
+		p.addf("the order has %d packages; at most %d are accepted", len(pkgs), MaxPackages)
+		return nil
+	}
+	var out []parcel
+	lines := 0
+	for i, pk := range pkgs {
+		what := fmt.Sprintf("package %d", i+1)
+		if pk.Null {
+			p.addf("%s is null: every package must be an object with its weight, size and items", what)
+			continue
+		}
+		p.amount(what+" weight", pk.WeightGrams, MaxWeightGrams, "g")
+		p.amount(what+" width", pk.WidthCm, MaxDimensionCm, "cm")
+		p.amount(what+" height", pk.HeightCm, MaxDimensionCm, "cm")
+		p.amount(what+" depth", pk.DepthCm, MaxDimensionCm, "cm")
+		format := strings.ToUpper(p.line(what+" format", pk.Format))
+		p.fits(what+" format", format, maxCode)
+		pc := parcel{number: pk.Number, grams: pk.WeightGrams, format: format}
+		if ok := finite(pk.WidthCm, pk.HeightCm, pk.DepthCm); ok {
+			pc.cubeM3 = pk.WidthCm * pk.HeightCm * pk.DepthCm / 1e6
+		}
+		for j, it := range pk.Items {
+			pc.lines = append(pc.lines, prepareLine(p, fmt.Sprintf("%s item %d", what, j+1), it, &lines))
+		}
+		out = append(out, pc)
+	}
+	if lines > MaxLines {
+		p.addf("the order has %d item lines (with components); at most %d are accepted", lines, MaxLines)
+	}
+	return out
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// prepareLine checks an item and its components.
+func prepareLine(p *problems, what string, it Item, count *int) line {
+	*count++
+	if it.Null {
+		p.addf("%s is null: every item must be an object with its name or SKU and quantity", what)
+		return line{}
+	}
+	l := line{
+		name:      cutName(p.line(what+" name", it.Name), maxItemName),
+		code:      p.line(what+" SKU", it.SKU),
+		quantity:  it.Quantity,
+		unitGrams: it.UnitWeightGrams,
+	}
+	p.fits(what+" SKU", l.code, maxCode)
+	switch {
+	case it.Quantity < 1:
+		p.addf("%s quantity must be at least 1, not %d", what, it.Quantity)
+	case it.Quantity > MaxQuantity:
+		p.addf("%s quantity of %d is beyond the %d accepted", what, it.Quantity, MaxQuantity)
+	}
+	if l.code == "" && l.name == "" {
+		p.addf("%s has neither a SKU nor a name", what)
+	}
+	before := len(*p)
+	p.amount(what+" unit weight", it.UnitWeightGrams, MaxWeightGrams, "g")
+	if len(*p) == before && it.Quantity >= 1 && it.Quantity <= MaxQuantity {
+		p.amount(what+" line weight (unit weight × quantity)", it.UnitWeightGrams*float64(it.Quantity), MaxWeightGrams, "g")
+	}
+	checkProperties(p, what, it.ExtendedProperties, LevelItem)
+	l.notes = cutNote(joinNotes(collect(it.ExtendedProperties, LevelItem, TargetItemNotes)), maxNotes)
+	for k, c := range it.Components {
+		l.components = append(l.components, prepareLine(p, fmt.Sprintf("%s component %d", what, k+1), c, count))
+	}
+	return l
+}
+
 // Build returns the Stream order of o, shipped with svc under settings set,
-// dated now. Every problem is reported at once, as an *Error; nothing in the
-// result breaks Stream's documented limits.
+// dated now. It applies the field policy (see fields.go): every problem is
+// reported at once, as an *Error; nothing in the result breaks Stream's
+// documented limits or the policy's bounds.
 func Build(o Order, svc Service, set Settings, now time.Time) (*stream.Order, error) {
-	var p problems
-	no, err := OrderNo(set.OrderNumberPrefix, o.OrderID)
-	if err != nil {
-		p = append(p, err.Error())
-	}
-	r := trimRecipient(o.Recipient)
-
-	// Header: customer, references, partner, notes.
-	p.required("the customer name", r.Name)
-	p.length("the customer name", r.Name, maxName)
-	p.length("the company name", r.Company, maxName)
-	if p.required("address line 1", r.Address1) {
-		p.length("address line 1", r.Address1, maxName)
-	}
-	p.length("address line 2", r.Address2, maxName)
-	p.length("address line 3", r.Address3, maxName)
-	p.length("the town", r.Town, maxName)
-	p.length("the region", r.Region, maxName)
-	if p.required("the postcode", r.Postcode) {
-		p.length("the postcode", r.Postcode, maxPostcode)
-	}
-	if p.required("the country code", r.Country) && !isCountryCode(r.Country) {
-		p.addf("the country code must be two letters (ISO 3166-1, e.g. GB)")
-	}
-	p.length("the email address", r.Email, maxEmail)
-	p.length("the phone number", r.Phone, maxPhone)
-	ref := clean(o.Reference)
-	p.length("the order reference", ref, maxCustomerOrderNo)
-
-	driverNotes := joinNotes(append([]string{clean(o.DeliveryNote)},
-		collect(o.ExtendedProperties, LevelOrder, TargetDriverNotes)...))
-	p.length("the driver notes (delivery note with the DeliveryInstructions and DriverNotes properties)", driverNotes, maxNotes)
-	locationNotes := joinNotes(collect(o.ExtendedProperties, LevelOrder, TargetLocationNotes))
-	what3words := firstOf(collect(o.ExtendedProperties, LevelOrder, TargetWhat3Words))
-
-	partner := partnerOf(set)
-	if partner != nil {
-		p.length("the partner ID in the integration settings", string(partner.ID), maxPartnerID)
-		p.length("the partner name in the integration settings", partner.Name, maxName)
-	}
+	pr, p := prepare(o, set, forOrder)
+	no, r := pr.no, pr.r
 
 	switch svc.OrderType {
 	case stream.OrderTypeDelivery, stream.OrderTypeCollection:
 	default:
-		p.addf("the service's order type %q is not DELIVERY or COLLECTION", svc.OrderType)
+		p.addf("the service's order type %s is not DELIVERY or COLLECTION", echo(svc.OrderType))
 	}
 	if strings.TrimSpace(svc.Method) == "" {
 		p.addf("the service names no Stream delivery method")
+	}
+	if len(p) > 0 {
+		return nil, &Error{OrderNo: no, Problems: p}
 	}
 
 	var onHand stream.Date
 	if set.PickupToday {
 		onHand = stream.DateOf(now)
 	}
-	items := buildItems(&p, o.Packages, svc, onHand)
-
-	if len(p) > 0 {
-		return nil, &Error{OrderNo: no, Problems: p}
-	}
+	items := buildItems(pr.parcels, svc, onHand)
 
 	contact := &stream.Contact{Name: r.Name, Tel1: r.Phone, Email: r.Email}
 	// Linnworks has one phone number; Stream texts updates to mobile only,
@@ -291,8 +490,8 @@ func Build(o Order, svc Service, set Settings, now time.Time) (*stream.Order, er
 		Address5:      r.Region,
 		Country:       r.Country,
 		Postcode:      r.Postcode,
-		LocationNotes: locationNotes,
-		What3Words:    what3words,
+		LocationNotes: pr.locationNotes,
+		What3Words:    pr.what3words,
 	}
 	customerAddr := addr
 	customerAddr.LocationNotes, customerAddr.What3Words = "", ""
@@ -303,10 +502,10 @@ func Build(o Order, svc Service, set Settings, now time.Time) (*stream.Order, er
 		OrderDate:       stream.DateOf(now),
 		OrderType:       svc.OrderType,
 		ServiceLevel:    strings.TrimSpace(svc.ServiceLevel),
-		Partner:         partner,
+		Partner:         pr.partner,
 		Customer:        &stream.Customer{Name: r.Name, Address: &customerAddr, Contact: &customerContact},
-		CustomerOrderNo: ref,
-		DriverNotes:     driverNotes,
+		CustomerOrderNo: pr.ref,
+		DriverNotes:     pr.driverNotes,
 	}}
 	if svc.OrderType == stream.OrderTypeCollection {
 		out.Collection = &stream.Collection{Address: addr, Contact: contact, CollectionMethod: svc.Method, Items: items}
@@ -331,134 +530,91 @@ func Build(o Order, svc Service, set Settings, now time.Time) (*stream.Order, er
 
 // buildItems returns the items of the packages: a parent per package (or
 // one for all with OverridePackagingSplit) followed by its lines.
-func buildItems(p *problems, pkgs []Package, svc Service, onHand stream.Date) []stream.Item {
-	if len(pkgs) == 0 {
-		p.addf("the order has no packages")
-		return nil
-	}
-	for i, pk := range pkgs {
-		what := fmt.Sprintf("package %d", i+1)
-		p.amount(what+" weight", pk.WeightGrams)
-		p.amount(what+" width", pk.WidthCm)
-		p.amount(what+" height", pk.HeightCm)
-		p.amount(what+" depth", pk.DepthCm)
-		for j, it := range pk.Items {
-			checkItem(p, fmt.Sprintf("%s item %d", what, j+1), it)
-		}
-	}
-	if len(*p) > 0 {
-		return nil
-	}
-	// A group is what one parent item stands for: a package, or with
-	// OverridePackagingSplit the whole order.
-	type group struct {
-		Package
-		cubeM3 float64
-	}
-	var groups []group
+func buildItems(pcs []parcel, svc Service, onHand stream.Date) []stream.Item {
+	groups := pcs
 	if svc.OverridePackagingSplit {
-		merged := group{Package: Package{Number: pkgs[0].Number, Format: pkgs[0].Format}}
-		for _, pk := range pkgs {
-			merged.WeightGrams += pk.WeightGrams
-			merged.Items = append(merged.Items, pk.Items...)
-			merged.cubeM3 += cubeM3(pk)
-			if !strings.EqualFold(clean(pk.Format), clean(merged.Format)) {
-				merged.Format = ""
+		// One parent item stands for the whole order.
+		merged := parcel{number: pcs[0].number, format: pcs[0].format}
+		for _, pc := range pcs {
+			merged.grams += pc.grams
+			merged.lines = append(merged.lines, pc.lines...)
+			merged.cubeM3 += pc.cubeM3
+			if pc.format != merged.format {
+				merged.format = ""
 			}
 		}
-		groups = []group{merged}
-	} else {
-		for _, pk := range pkgs {
-			groups = append(groups, group{Package: pk, cubeM3: cubeM3(pk)})
-		}
+		groups = []parcel{merged}
 	}
 	var items []stream.Item
 	seq := 0
 	for i, pk := range groups {
 		seq++
 		parent := seq
-		lines := expand(pk.Items, svc.SkipCompositeParent)
+		lines := expand(pk.lines, svc.SkipCompositeParent)
 		var contents float64
 		for _, l := range lines {
-			contents += l.UnitWeightGrams * float64(l.Quantity)
+			contents += l.unitGrams * float64(l.quantity)
 		}
-		format := strings.ToUpper(clean(pk.Format))
-		code := format
+		code := pk.format
 		if code == "" {
 			code = "PACKAGE"
 		}
 		desc := fmt.Sprintf("Package %d of %d", i+1, len(groups))
-		if format != "" {
-			desc += " (" + format + ")"
+		if pk.format != "" {
+			desc += " (" + pk.format + ")"
 		}
 		items = append(items, stream.Item{
 			Sequence:      parent,
 			Code:          code,
 			Description:   desc,
 			Quantity:      1,
-			Weight:        kg(max(pk.WeightGrams-contents, 0)),
+			Weight:        kg(max(pk.grams-contents, 0)),
 			Cube:          round(pk.cubeM3, 6),
 			StockLocation: svc.StockLocation,
 			OnHandDate:    onHand,
-			PackageID:     strconv.Itoa(pk.Number),
-			PackageType:   format,
+			PackageID:     strconv.Itoa(pk.number),
+			PackageType:   pk.format,
 		})
 		for _, l := range lines {
 			seq++
-			code, desc := clean(l.SKU), clean(l.Name)
+			code, desc := l.code, l.name
 			if code == "" {
-				code = desc
+				code = cutName(desc, maxCode)
 			}
 			if desc == "" {
-				desc = code
+				desc = cutName(code, maxItemName)
 			}
 			items = append(items, stream.Item{
 				Sequence:       seq,
 				ParentSequence: parent,
 				Code:           code,
 				Description:    desc,
-				Quantity:       l.Quantity,
-				Weight:         kg(l.UnitWeightGrams * float64(l.Quantity)),
+				Quantity:       l.quantity,
+				Weight:         kg(l.unitGrams * float64(l.quantity)),
 				StockLocation:  svc.StockLocation,
 				OnHandDate:     onHand,
-				PackageID:      strconv.Itoa(pk.Number),
-				Notes:          joinNotes(collect(l.ExtendedProperties, LevelItem, TargetItemNotes)),
+				PackageID:      strconv.Itoa(pk.number),
+				Notes:          l.notes,
 			})
 		}
 	}
 	return items
 }
 
-func checkItem(p *problems, what string, it Item) {
-	if it.Quantity < 1 {
-		p.addf("%s quantity must be at least 1", what)
-	}
-	if clean(it.SKU) == "" && clean(it.Name) == "" {
-		p.addf("%s has neither a SKU nor a name", what)
-	}
-	p.amount(what+" unit weight", it.UnitWeightGrams)
-	for k, c := range it.Components {
-		checkItem(p, fmt.Sprintf("%s component %d", what, k+1), c)
-	}
-}
-
 // expand returns the lines to send: composite items are replaced by their
 // components when skip is set, and sent as themselves otherwise (their
 // components are inside them).
-func expand(items []Item, skip bool) []Item {
-	var out []Item
-	for _, it := range items {
-		if skip && len(it.Components) > 0 {
-			out = append(out, expand(it.Components, skip)...)
+func expand(lines []line, skip bool) []line {
+	var out []line
+	for _, l := range lines {
+		if skip && len(l.components) > 0 {
+			out = append(out, expand(l.components, skip)...)
 			continue
 		}
-		out = append(out, it)
+		out = append(out, l)
 	}
 	return out
 }
-
-// cubeM3 is the package's volume in cubic metres.
-func cubeM3(pk Package) float64 { return pk.WidthCm * pk.HeightCm * pk.DepthCm / 1e6 }
 
 func partnerOf(set Settings) *stream.Partner {
 	id := strings.TrimSpace(set.PartnerID)
@@ -466,7 +622,7 @@ func partnerOf(set Settings) *stream.Partner {
 	if name == "" {
 		// A derived name is cut to fit rather than refused: the operator
 		// did not type it as the partner name.
-		name = cut(clean(set.SenderCompany), maxName)
+		name = cutName(clean(set.SenderCompany), maxName)
 	}
 	if id == "" && name == "" {
 		return nil
@@ -474,19 +630,9 @@ func partnerOf(set Settings) *stream.Partner {
 	return &stream.Partner{ID: stream.ID(id), Name: name}
 }
 
-func trimRecipient(r Recipient) Recipient {
-	return Recipient{
-		Name: clean(r.Name), Company: clean(r.Company),
-		Address1: clean(r.Address1), Address2: clean(r.Address2), Address3: clean(r.Address3),
-		Town: clean(r.Town), Region: clean(r.Region),
-		Country:  strings.ToUpper(clean(r.Country)),
-		Postcode: strings.ToUpper(clean(r.Postcode)),
-		Email:    clean(r.Email), Phone: clean(r.Phone),
-	}
-}
-
-// clean trims a value and folds line breaks and tabs into spaces: Stream's
-// fields are single lines.
+// clean trims a value and folds line breaks and tabs into spaces, for
+// single-line fields whose control characters were refused or cannot occur
+// (the settings the wizard checked).
 func clean(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch r {
@@ -496,6 +642,19 @@ func clean(s string) string {
 		return r
 	}, s)
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// cleanNote trims a note, keeps its line breaks (one at a time, as \n) and
+// collapses the white space within each line.
+func cleanNote(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func joinNotes(parts []string) string {
@@ -513,25 +672,6 @@ func firstOf(vs []string) string {
 		return ""
 	}
 	return vs[0]
-}
-
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
-func isCountryCode(s string) bool {
-	if len(s) != 2 {
-		return false
-	}
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
 }
 
 // kg converts grams to kilograms, to the gram.
