@@ -85,6 +85,14 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 	if err != nil {
 		return nil, fail("the service's settings are invalid: %s", err.Error())
 	}
+	// The order itself is checked before Stream is asked anything: a refused
+	// order costs no call and leaves no record.
+	var be *streamorder.Error
+	if err := streamorder.Check(labelOrder(req), streamorder.SettingsOf(cfg)); errors.As(err, &be) {
+		return nil, fail("%s", capitalise(be.Error()))
+	} else if err != nil {
+		return nil, fmt.Errorf("check stream order: %w", err)
+	}
 	svc, err := h.services.Resolve(ctx, p, req.ServiceID)
 	switch {
 	case errors.Is(err, services.ErrUnknownService):
@@ -101,7 +109,6 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 		SkipCompositeParent:    opts.SkipCompositeParent,
 		OverridePackagingSplit: opts.OverridePackagingSplit,
 	}, streamorder.SettingsOf(cfg), h.now())
-	var be *streamorder.Error
 	switch {
 	case errors.As(err, &be):
 		return nil, fail("%s", capitalise(be.Error()))
@@ -152,6 +159,10 @@ func checkLabelRequest(req *GenerateLabelRequest) error {
 	}
 	seen := map[int]int{}
 	for i, pk := range req.Packages {
+		if pk == nil {
+			// The order builder refuses it, with the order's other problems.
+			continue
+		}
 		if j, dup := seen[pk.SequenceNumber]; dup {
 			probs = append(probs, fmt.Sprintf("Packages[%d].SequenceNumber %d repeats that of Packages[%d]", i, pk.SequenceNumber, j))
 			continue
@@ -179,19 +190,35 @@ func serviceConfig(req *GenerateLabelRequest) map[string]string {
 
 // labelOrder is the neutral order of a GenerateLabel request.
 func labelOrder(req *GenerateLabelRequest) streamorder.Order {
-	o := streamorder.Order{
-		OrderID:   req.OrderID,
-		Reference: req.OrderReference,
-		Recipient: streamorder.Recipient{
-			Name: req.Name, Company: req.CompanyName,
-			Address1: req.AddressLine1, Address2: req.AddressLine2, Address3: req.AddressLine3,
-			Town: req.Town, Region: req.Region, Country: req.CountryCode, Postcode: req.Postalcode,
-			Email: req.Email, Phone: req.Phone,
-		},
+	return streamorder.Order{
+		OrderID:            req.OrderID,
+		Reference:          req.OrderReference,
+		Recipient:          recipient(req.Address),
 		DeliveryNote:       req.DeliveryNote,
+		Packages:           orderPackages(req.Packages),
 		ExtendedProperties: properties(req.OrderExtendedProperties),
 	}
-	for _, pk := range req.Packages {
+}
+
+// recipient is the consignee of a GenerateLabel or Quote request.
+func recipient(a Address) streamorder.Recipient {
+	return streamorder.Recipient{
+		Name: a.Name, Company: a.CompanyName,
+		Address1: a.AddressLine1, Address2: a.AddressLine2, Address3: a.AddressLine3,
+		Town: a.Town, Region: a.Region, Country: a.CountryCode, Postcode: a.Postalcode,
+		Email: a.Email, Phone: a.Phone,
+	}
+}
+
+// orderPackages are the neutral packages of a request; a null package or
+// item is passed on as such, for the builder to refuse.
+func orderPackages(pkgs []*LabelPackage) []streamorder.Package {
+	out := make([]streamorder.Package, 0, len(pkgs))
+	for _, pk := range pkgs {
+		if pk == nil {
+			out = append(out, streamorder.Package{Null: true})
+			continue
+		}
 		np := streamorder.Package{
 			Number:      pk.SequenceNumber,
 			WeightGrams: pk.PackageWeight,
@@ -201,6 +228,10 @@ func labelOrder(req *GenerateLabelRequest) streamorder.Order {
 			Format:      pk.PackageFormat,
 		}
 		for _, it := range pk.Items {
+			if it == nil {
+				np.Items = append(np.Items, streamorder.Item{Null: true})
+				continue
+			}
 			np.Items = append(np.Items, streamorder.Item{
 				Name:               it.ItemName,
 				SKU:                it.ProductCode,
@@ -209,9 +240,9 @@ func labelOrder(req *GenerateLabelRequest) streamorder.Order {
 				ExtendedProperties: properties(it.ExtendedProperties),
 			})
 		}
-		o.Packages = append(o.Packages, np)
+		out = append(out, np)
 	}
-	return o
+	return out
 }
 
 func properties(in []LabelExtendedProperty) []streamorder.ExtendedProperty {

@@ -196,14 +196,14 @@ func labelRequest(token, serviceID string, orderID int) *shipping.GenerateLabelR
 		DeliveryNote: "Ring twice",
 		OrderID:      orderID, OrderReference: "AMZ-" + strconv.Itoa(orderID), OrderCurrency: "GBP", OrderValue: 42.5, PostageCharges: 4.95,
 		ServiceID: serviceID,
-		Packages: []shipping.LabelPackage{
+		Packages: []*shipping.LabelPackage{
 			{SequenceNumber: 0, PackageWeight: 1500, PackageWidth: 30, PackageHeight: 20, PackageDepth: 10, PackageFormat: "BOX",
-				Items: []shipping.LabelItem{
+				Items: []*shipping.LabelItem{
 					{ItemName: "Mug", ProductCode: "MUG-1", Quantity: 2, UnitValue: 8, UnitWeight: 400},
 					{ItemName: "Tea", ProductCode: "TEA-9", Quantity: 1, UnitValue: 4, UnitWeight: 250},
 				}},
 			{SequenceNumber: 1, PackageWeight: 800, PackageWidth: 10, PackageHeight: 10, PackageDepth: 10, PackageFormat: "PARCEL",
-				Items: []shipping.LabelItem{{ItemName: "Spoon", ProductCode: "SPN-2", Quantity: 4, UnitValue: 1, UnitWeight: 50}}},
+				Items: []*shipping.LabelItem{{ItemName: "Spoon", ProductCode: "SPN-2", Quantity: 4, UnitValue: 1, UnitWeight: 50}}},
 		},
 		OrderExtendedProperties: []shipping.LabelExtendedProperty{{Name: "SafePlace", Value: "Behind the bins"}},
 		ServiceConfigItems: []shipping.ConfigItemValue{{ConfigItemID: services.OptionServiceLevel, SelectedValue: "Standard"},
@@ -800,9 +800,7 @@ func TestGenerateLabelRefusesBadInputBeforeStream(t *testing.T) {
 		{name: "no address", change: func(r *shipping.GenerateLabelRequest) { r.AddressLine1 = "  " }, want: "address line 1 is required"},
 		{name: "no postcode", change: func(r *shipping.GenerateLabelRequest) { r.Postalcode = "" }, want: "the postcode is required"},
 		{name: "no country", change: func(r *shipping.GenerateLabelRequest) { r.CountryCode = "" }, want: "the country code is required"},
-		{name: "bad country", change: func(r *shipping.GenerateLabelRequest) { r.CountryCode = "GBR" }, want: "the country code must be two letters"},
-		{name: "long name", change: func(r *shipping.GenerateLabelRequest) { r.Name = long(36) }, want: "the customer name is 36 characters; Stream allows 35"},
-		{name: "long company", change: func(r *shipping.GenerateLabelRequest) { r.CompanyName = long(40) }, want: "the company name is 40 characters; Stream allows 35"},
+		{name: "bad country", change: func(r *shipping.GenerateLabelRequest) { r.CountryCode = "GBR" }, want: `the country code "GBR" is not an ISO 3166-1 country code`},
 		{name: "long address line 1", change: func(r *shipping.GenerateLabelRequest) { r.AddressLine1 = long(36) }, want: "address line 1 is 36 characters"},
 		{name: "long address line 2", change: func(r *shipping.GenerateLabelRequest) { r.AddressLine2 = long(36) }, want: "address line 2 is 36 characters"},
 		{name: "long address line 3", change: func(r *shipping.GenerateLabelRequest) { r.AddressLine3 = long(36) }, want: "address line 3 is 36 characters"},
@@ -812,7 +810,6 @@ func TestGenerateLabelRefusesBadInputBeforeStream(t *testing.T) {
 		{name: "long email", change: func(r *shipping.GenerateLabelRequest) { r.Email = long(60) + "@example.com" }, want: "the email address is 72 characters; Stream allows 70"},
 		{name: "long phone", change: func(r *shipping.GenerateLabelRequest) { r.Phone = long(36) }, want: "the phone number is 36 characters; Stream allows 35"},
 		{name: "long reference", change: func(r *shipping.GenerateLabelRequest) { r.OrderReference = long(36) }, want: "the order reference is 36 characters; Stream allows 35"},
-		{name: "long delivery note", change: func(r *shipping.GenerateLabelRequest) { r.DeliveryNote = long(141) }, want: "is 141 characters; Stream allows 140"},
 		{name: "long order number", change: func(r *shipping.GenerateLabelRequest) { r.OrderID = 12345678 },
 			want: "the Stream order number ABCDEFGHIJ12345678 is 18 characters; Stream allows 17"},
 		{name: "zero quantity", change: func(r *shipping.GenerateLabelRequest) { r.Packages[0].Items[1].Quantity = 0 }, want: "package 1 item 2 quantity must be at least 1"},
@@ -822,8 +819,8 @@ func TestGenerateLabelRefusesBadInputBeforeStream(t *testing.T) {
 		}, want: "package 1 item 1 has neither a SKU nor a name"},
 		{name: "more labels than an answer carries", change: func(r *shipping.GenerateLabelRequest) {
 			for i := len(r.Packages); i < 201; i++ {
-				r.Packages = append(r.Packages, shipping.LabelPackage{SequenceNumber: i, PackageWeight: 100, PackageFormat: "PACKET",
-					Items: []shipping.LabelItem{{ItemName: "Card", ProductCode: "CARD", Quantity: 1, UnitWeight: 100}}})
+				r.Packages = append(r.Packages, &shipping.LabelPackage{SequenceNumber: i, PackageWeight: 100, PackageFormat: "PACKET",
+					Items: []*shipping.LabelItem{{ItemName: "Card", ProductCode: "CARD", Quantity: 1, UnitWeight: 100}}})
 			}
 		}, want: "the order needs 201 labels (201 packages, Number of labels 1), more than the 200 one answer to Linnworks can carry"},
 	} {
@@ -1124,9 +1121,9 @@ func BenchmarkGenerateLabel(b *testing.B) {
 			base := labelRequest(tok, svc, 1)
 			base.Packages = nil
 			for i := range n {
-				base.Packages = append(base.Packages, shipping.LabelPackage{SequenceNumber: i, PackageWeight: 1200,
+				base.Packages = append(base.Packages, &shipping.LabelPackage{SequenceNumber: i, PackageWeight: 1200,
 					PackageWidth: 30, PackageHeight: 20, PackageDepth: 10, PackageFormat: "BOX",
-					Items: []shipping.LabelItem{{ItemName: "Mug", ProductCode: "MUG-1", Quantity: 2, UnitWeight: 400}}})
+					Items: []*shipping.LabelItem{{ItemName: "Mug", ProductCode: "MUG-1", Quantity: 2, UnitWeight: 400}}})
 			}
 			// Warm up: token, depots.
 			if r := e.generate(base); r.isError() {

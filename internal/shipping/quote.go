@@ -2,10 +2,14 @@ package shipping
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"math"
 	"strings"
 	"time"
 
 	"linnstream/internal/services"
+	"linnstream/internal/streamorder"
 )
 
 // quoteDateFormat is how Quote writes CollectionDate and
@@ -14,12 +18,6 @@ import (
 // the public API types the same fields as date-time and Newtonsoft reads
 // both, so the standard form is used.
 const quoteDateFormat = "2006-01-02T15:04:05Z"
-
-// Limits of a quote request.
-const (
-	maxQuotePackages    = 200
-	maxQuotePostcodeLen = 20
-)
 
 // handleQuote quotes every usable service for the consignment: the
 // profile's DELIVERY services, since a quote is for taking the parcels to
@@ -85,19 +83,11 @@ func nextWorkingDay(t time.Time) time.Time {
 // checkQuote validates what a quote depends on and returns the currency,
 // upper-case.
 func checkQuote(req *QuoteRequest) (string, error) {
-	cc := strings.TrimSpace(req.CountryCode)
-	if cc == "" {
+	if strings.TrimSpace(req.CountryCode) == "" {
 		return "", fail("CountryCode is required")
 	}
-	if !isLetters(cc, 2) {
-		return "", fail("CountryCode must be a 2-letter country code, not %q", clipValue(cc))
-	}
-	pc := strings.TrimSpace(req.Postalcode)
-	if pc == "" {
+	if strings.TrimSpace(req.Postalcode) == "" {
 		return "", fail("Postalcode is required")
-	}
-	if len([]rune(pc)) > maxQuotePostcodeLen {
-		return "", fail("Postalcode is longer than %d characters", maxQuotePostcodeLen)
 	}
 	// Linnworks' class makes OrderCurrency optional (it sends null when the
 	// order has none); quotes are then in the currency labels assume.
@@ -108,29 +98,26 @@ func checkQuote(req *QuoteRequest) (string, error) {
 	if !isLetters(cur, 3) {
 		return "", fail("OrderCurrency must be a 3-letter currency code, not %q", clipValue(cur))
 	}
-	if req.OrderValue < 0 {
+	if math.IsNaN(req.OrderValue) || req.OrderValue < 0 {
 		return "", fail("OrderValue must not be negative")
 	}
 	if len(req.Packages) == 0 {
 		return "", fail("Packages must list at least one package")
 	}
-	if len(req.Packages) > maxQuotePackages {
-		return "", fail("Packages lists %d packages; at most %d are quoted", len(req.Packages), maxQuotePackages)
-	}
-	for i, p := range req.Packages {
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"PackageWeight", p.PackageWeight}, {"PackageWidth", p.PackageWidth}, {"PackageHeight", p.PackageHeight}, {"PackageDepth", p.PackageDepth}} {
-			if f.v < 0 {
-				return "", fail("Packages[%d].%s must not be negative", i, f.name)
-			}
-		}
-		for j, it := range p.Items {
-			if it.Quantity < 0 {
-				return "", fail("Packages[%d].Items[%d].Quantity must not be negative", i, j)
-			}
-		}
+	// The consignment is held to the rules its label would be: a quote for
+	// parcels no label could ship is no quote.
+	err := streamorder.CheckQuote(streamorder.Order{
+		Reference:          req.OrderReference,
+		Recipient:          recipient(req.Address),
+		DeliveryNote:       req.DeliveryNote,
+		Packages:           orderPackages(req.Packages),
+		ExtendedProperties: properties(req.OrderExtendedProperties),
+	})
+	var be *streamorder.Error
+	if errors.As(err, &be) {
+		return "", fail("The consignment cannot be quoted: %s", strings.Join(be.Problems, "; "))
+	} else if err != nil {
+		return "", fmt.Errorf("check quote: %w", err)
 	}
 	return strings.ToUpper(cur), nil
 }

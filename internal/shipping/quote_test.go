@@ -136,10 +136,10 @@ func TestQuoteBadInput(t *testing.T) {
 		{"no token", with(func(m map[string]any) { delete(m, "AuthorizationToken") }), "AuthorizationToken is required"},
 		{"unknown token", with(func(m map[string]any) { m["AuthorizationToken"] = "9f9f9f9f-0000-4000-8000-000000000000" }), "Authorization failed for token"},
 		{"no country", with(func(m map[string]any) { m["CountryCode"] = " " }), "CountryCode is required"},
-		{"bad country", with(func(m map[string]any) { m["CountryCode"] = "GBR" }), `CountryCode must be a 2-letter country code, not "GBR"`},
+		{"bad country", with(func(m map[string]any) { m["CountryCode"] = "GBR" }), `the country code "GBR" is not an ISO 3166-1 country code`},
 		{"country not a string", with(func(m map[string]any) { m["CountryCode"] = map[string]any{"Code": "GB"} }), "CountryCode must be a string"},
 		{"no postcode", with(func(m map[string]any) { delete(m, "Postalcode") }), "Postalcode is required"},
-		{"long postcode", with(func(m map[string]any) { m["Postalcode"] = strings.Repeat("A", 21) }), "Postalcode is longer than 20 characters"},
+		{"long postcode", with(func(m map[string]any) { m["Postalcode"] = strings.Repeat("A", 21) }), "the postcode is 21 characters; Stream allows 17"},
 		{"bad currency", with(func(m map[string]any) { m["OrderCurrency"] = "£" }), `OrderCurrency must be a 3-letter currency code, not "£"`},
 		{"negative value", with(func(m map[string]any) { m["OrderValue"] = -1 }), "OrderValue must not be negative"},
 		{"no packages", with(func(m map[string]any) { m["Packages"] = []any{} }), "Packages must list at least one package"},
@@ -150,11 +150,11 @@ func TestQuoteBadInput(t *testing.T) {
 				many[i] = map[string]any{"SequenceNumber": i + 1, "PackageWeight": 10}
 			}
 			m["Packages"] = many
-		}), "Packages lists 201 packages; at most 200 are quoted"},
-		{"negative weight", with(func(m map[string]any) { pkg(m)["PackageWeight"] = -5 }), "Packages[0].PackageWeight must not be negative"},
-		{"negative depth", with(func(m map[string]any) { pkg(m)["PackageDepth"] = -0.5 }), "Packages[0].PackageDepth must not be negative"},
+		}), "the order has 201 packages; at most 200 are accepted"},
+		{"negative weight", with(func(m map[string]any) { pkg(m)["PackageWeight"] = -5 }), "package 1 weight must not be negative (-5 g)"},
+		{"negative depth", with(func(m map[string]any) { pkg(m)["PackageDepth"] = -0.5 }), "package 1 depth must not be negative (-0.5 cm)"},
 		{"weight not a number", with(func(m map[string]any) { pkg(m)["PackageWeight"] = "heavy" }), "Packages[0].PackageWeight must be a number"},
-		{"negative quantity", with(func(m map[string]any) { pkg(m)["Items"].([]any)[0].(map[string]any)["Quantity"] = -1 }), "Packages[0].Items[0].Quantity must not be negative"},
+		{"negative quantity", with(func(m map[string]any) { pkg(m)["Items"].([]any)[0].(map[string]any)["Quantity"] = -1 }), "package 1 item 1 quantity must be at least 1, not -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,15 +24,16 @@ type LabelItem struct {
 }
 
 // LabelPackage is one package of a GenerateLabel request. Weights are grams,
-// dimensions centimetres.
+// dimensions centimetres. Requests hold packages and items by pointer so a
+// null entry stays nil and is refused, rather than read as an empty parcel.
 type LabelPackage struct {
-	SequenceNumber int         `json:"SequenceNumber"`
-	PackageWeight  float64     `json:"PackageWeight"`
-	PackageWidth   float64     `json:"PackageWidth"`
-	PackageHeight  float64     `json:"PackageHeight"`
-	PackageDepth   float64     `json:"PackageDepth"`
-	PackageFormat  string      `json:"PackageFormat"`
-	Items          []LabelItem `json:"Items"`
+	SequenceNumber int          `json:"SequenceNumber"`
+	PackageWeight  float64      `json:"PackageWeight"`
+	PackageWidth   float64      `json:"PackageWidth"`
+	PackageHeight  float64      `json:"PackageHeight"`
+	PackageDepth   float64      `json:"PackageDepth"`
+	PackageFormat  string       `json:"PackageFormat"`
+	Items          []*LabelItem `json:"Items"`
 }
 
 // Address is the consignee's address and contact, as GenerateLabel and
@@ -64,7 +65,7 @@ type GenerateLabelRequest struct {
 	OrderValue              float64                 `json:"OrderValue"`
 	PostageCharges          float64                 `json:"PostageCharges"`
 	ServiceID               string                  `json:"ServiceId"`
-	Packages                []LabelPackage          `json:"Packages"`
+	Packages                []*LabelPackage         `json:"Packages"`
 	OrderExtendedProperties []LabelExtendedProperty `json:"OrderExtendedProperties"`
 	ServiceConfigItems      []ConfigItemValue       `json:"ServiceConfigItems"`
 	SaveConfigItems         []ConfigItemValue       `json:"SaveConfigItems"`

@@ -42,7 +42,7 @@ type QuoteRequest struct {
 	OrderReference          string                  `json:"OrderReference"`
 	OrderCurrency           string                  `json:"OrderCurrency"`
 	OrderValue              float64                 `json:"OrderValue"`
-	Packages                []LabelPackage          `json:"Packages"`
+	Packages                []*LabelPackage         `json:"Packages"`
 	OrderExtendedProperties []LabelExtendedProperty `json:"OrderExtendedProperties"`
 }
 
