@@ -21,9 +21,12 @@ type ShipmentLookup interface {
 var _ ShipmentLookup = (shipment.Store)(nil)
 
 // handleCancelLabel cancels the Stream order GenerateLabel created for the
-// order and records it. Cancelling a cancelled order succeeds; an order
-// Stream refuses to cancel (already dispatched) is an error with Stream's
-// reason, as is an order this profile never made a label for.
+// order and records it. The order is deleted in Stream and then read back:
+// only an order Stream no longer has, or shows as cancelled, is recorded as
+// cancelled. Anything else (Stream refused, the order is dispatched, the
+// read-back failed) is an error that asks the operator to cancel the
+// consignment in Stream, naming it. Cancelling a cancelled order succeeds;
+// an order this profile never made a label for is an error.
 func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLabelRequest) (*CancelLabelResponse, error) {
 	if h.streams == nil || h.creator == nil || h.shipments == nil {
 		return nil, fail("label cancellation is not configured on this server")
@@ -62,27 +65,19 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	if err != nil {
 		return nil, fail("the Stream account settings are incomplete: %s", err.Error())
 	}
-	err = client.DeleteOrder(ctx, sh.StreamOrderNo)
-	var ve *stream.ValidationError
-	switch {
-	case err == nil:
-	case errors.Is(err, stream.ErrNotFound):
-		// Stream no longer holds the order: an earlier attempt cancelled it
-		// before its answer was lost, or it was deleted in Stream.
-		c.log.Info("stream order already gone; recording the cancellation", "stream_order_no", sh.StreamOrderNo)
-	case errors.As(err, &ve) && ve.HasCode("CANCELLED"):
-		c.log.Info("stream order already cancelled; recording it", "stream_order_no", sh.StreamOrderNo)
-	case errors.As(err, &ve) && !ve.Local:
-		msgs := make([]string, 0, len(ve.Messages))
-		for _, m := range ve.Messages {
-			msgs = append(msgs, m.String())
-		}
-		if len(msgs) == 0 {
-			msgs = append(msgs, "no reason given")
-		}
-		return nil, fail("Stream refused to cancel order %s (Stream order %s): %s", orderID, sh.StreamOrderNo, strings.Join(msgs, "; "))
-	default:
-		return nil, streamProblem(fmt.Sprintf("Stream order %s could not be cancelled", sh.StreamOrderNo), err)
+	// Stream documents no cancel endpoint and the DELETE path is a guess
+	// (stream-api.md §7.5), so its answer alone proves nothing: a 404 may be
+	// a route this tenant does not serve, a lost answer may hide a success.
+	// Only the order as Stream shows it afterwards decides.
+	delErr := client.DeleteOrder(ctx, sh.StreamOrderNo)
+	if errors.Is(delErr, context.DeadlineExceeded) || errors.Is(delErr, context.Canceled) {
+		return nil, delErr
+	}
+	if delErr != nil {
+		c.log.Info("stream delete answered with an error; reading the order back", "stream_order_no", sh.StreamOrderNo, "error", delErr.Error())
+	}
+	if err := h.confirmCancelled(ctx, client, orderID, sh, delErr); err != nil {
+		return nil, err
 	}
 	if _, err := h.creator.Cancel(ctx, p.ID, orderID); err != nil {
 		if errors.Is(err, shipment.ErrNotCreated) {
@@ -92,4 +87,77 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	}
 	c.log.Info("label cancelled", "stream_order_no", sh.StreamOrderNo)
 	return &CancelLabelResponse{}, nil
+}
+
+// OrderReader reads an order back from Stream. *stream.Client satisfies it.
+type OrderReader interface {
+	GetOrder(ctx context.Context, id string) (*stream.OrderDetail, error)
+}
+
+var _ OrderReader = (*stream.Client)(nil)
+
+// confirmCancelled reads the shipment's Stream order after a DELETE (whose
+// error, if any, is delErr) and returns nil only when Stream no longer has
+// it or shows it cancelled.
+func (h *Handlers) confirmCancelled(ctx context.Context, client OrderReader, orderID string, sh *shipment.Shipment, delErr error) error {
+	consignment := sh.ConsignmentNo
+	if consignment == "" {
+		consignment = sh.StreamOrderNo
+	}
+	inStream := fmt.Sprintf("cancel consignment %s (Stream order %s) in Stream itself", consignment, sh.StreamOrderNo)
+	detail, err := client.GetOrder(ctx, sh.StreamOrderNo)
+	switch {
+	case errors.Is(err, stream.ErrNotFound):
+		return nil
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return err
+	case err != nil:
+		return fail("the label of order %s is not cancelled: Stream could not be asked whether its order is cancelled (%s); try again, or %s",
+			orderID, streamReadProblem(err), inStream)
+	}
+	if c := strings.TrimSpace(detail.Header.ConsignmentNo); c != "" && sh.ConsignmentNo != "" && c != sh.ConsignmentNo {
+		return fail("the label of order %s is not cancelled: Stream order %s is now consignment %s, not the %s this label was made for; check in Stream and %s",
+			orderID, sh.StreamOrderNo, c, sh.ConsignmentNo, inStream)
+	}
+	status := strings.ToUpper(strings.TrimSpace(detail.Header.OrderStatus))
+	if status == "CANCELLED" {
+		return nil
+	}
+	shown := status
+	if shown == "" {
+		shown = "without a status"
+	}
+	why := ""
+	var ve *stream.ValidationError
+	switch {
+	case delErr == nil:
+		why = "; Stream accepted the delete but still shows the order"
+	case errors.As(delErr, &ve) && !ve.Local:
+		msgs := make([]string, 0, len(ve.Messages))
+		for _, m := range ve.Messages {
+			msgs = append(msgs, m.String())
+		}
+		if len(msgs) > 0 {
+			why = "; Stream refused to cancel it: " + strings.Join(msgs, "; ")
+		}
+	case errors.Is(delErr, stream.ErrNotFound):
+		why = "; this Stream account does not offer cancelling by the integration"
+	}
+	return fail("the label of order %s is not cancelled: Stream still shows its order as %s%s; %s",
+		orderID, shown, why, inStream)
+}
+
+// streamReadProblem says in words why a read from Stream failed.
+func streamReadProblem(err error) string {
+	var rl *stream.RateLimitError
+	switch {
+	case errors.As(err, &rl):
+		return "Stream's request limit was reached"
+	case errors.Is(err, stream.ErrConfiguration):
+		return "the Stream API settings are wrong: " + err.Error()
+	}
+	if cause := streamCause(err); cause != "" {
+		return cause
+	}
+	return "no answer"
 }

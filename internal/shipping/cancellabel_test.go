@@ -67,8 +67,9 @@ func TestCancelLabel(t *testing.T) {
 	e.admin("plan", map[string]any{"orderNo": "102", "run": "RUN 01", "sequence": 1, "date": "2026-03-03"})
 	e.admin("dispatch", map[string]any{"orderNo": "102"})
 	r = e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "102"})
-	if !r.isError() || !strings.Contains(r.message(), "Stream refused to cancel order 102 (Stream order 102): NOTCANCELLABLE: ") ||
-		!strings.Contains(r.message(), "dispatched") {
+	inStream := "cancel consignment " + e.shipmentOf(tok, 102).ConsignmentNo + " (Stream order 102) in Stream itself"
+	if !r.isError() || !strings.Contains(r.message(), "Stream still shows its order as RELEASED; Stream refused to cancel it: NOTCANCELLABLE: ") ||
+		!strings.Contains(r.message(), "dispatched") || !strings.Contains(r.message(), inStream) {
 		t.Errorf("cancel dispatched: %s", r.raw)
 	}
 	if sh := e.shipmentOf(tok, 102); sh.State != shipment.StateCreated {
@@ -117,5 +118,70 @@ func TestCancelLabelOfARefusedOrder(t *testing.T) {
 	r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "300"})
 	if !r.isError() || !strings.Contains(r.message(), "nothing to cancel") {
 		t.Errorf("cancel of a refused order: %s", r.raw)
+	}
+}
+
+// TestCancelLabelBelievesOnlyStream: whatever the DELETE answers, the
+// label counts as cancelled only when Stream, read back, no longer has the
+// order or shows it cancelled; otherwise the operator is told to cancel the
+// consignment in Stream and the record stays as it was.
+func TestCancelLabelBelievesOnlyStream(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// before runs before CancelLabel: sandbox admin calls.
+		before    func(e *labelEnv, orderNo string)
+		want      string // "" for a success
+		status    string // the order's status in Stream afterwards
+		cancelled bool   // whether the record says cancelled
+	}{
+		{name: "delete succeeds", status: "CANCELLED", cancelled: true},
+		{name: "delete answers 404 but the order is live", before: func(e *labelEnv, _ string) {
+			e.admin("faults", map[string]any{"mode": "error", "status": 404, "count": 1})
+		}, want: "Stream still shows its order as UNCONFIRMED; this Stream account does not offer cancelling by the integration", status: "UNCONFIRMED"},
+		{name: "delete and read-back answer 404", before: func(e *labelEnv, _ string) {
+			e.admin("faults", map[string]any{"mode": "error", "status": 404, "count": 2})
+		}, status: "UNCONFIRMED", cancelled: true},
+		{name: "delete processed, answer lost", before: func(e *labelEnv, _ string) {
+			e.admin("faults", map[string]any{"mode": "drop", "count": 1})
+		}, status: "CANCELLED", cancelled: true},
+		{name: "Stream unavailable", before: func(e *labelEnv, _ string) {
+			e.admin("faults", map[string]any{"mode": "error", "status": 503, "count": 1000})
+		}, want: "Stream could not be asked whether its order is cancelled", status: "UNCONFIRMED"},
+		{name: "delivered", before: func(e *labelEnv, no string) {
+			e.admin("plan", map[string]any{"orderNo": no, "run": "RUN 02", "sequence": 1, "date": "2026-03-03"})
+			e.admin("dispatch", map[string]any{"orderNo": no})
+			e.admin("deliver", map[string]any{"orderNo": no})
+		}, want: "Stream still shows its order as DELIVERED; Stream refused to cancel it: NOTCANCELLABLE", status: "DELIVERED"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newLabelEnv(t, labelSetup{})
+			tok := e.addProfile("sandbox", "sandbox-secret", nil)
+			if r := e.generate(labelRequest(tok, e.serviceID("sandbox", justin, courier), 700)); r.isError() {
+				t.Fatal(r.message())
+			}
+			before := e.shipmentOf(tok, 700)
+			if tc.before != nil {
+				tc.before(e, "700")
+			}
+			r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "700"})
+			e.admin("faults", map[string]any{"mode": "none"})
+			switch {
+			case tc.want == "" && r.isError():
+				t.Errorf("cancel: %s", r.message())
+			case tc.want != "" && (!r.isError() || !strings.Contains(r.message(), tc.want) ||
+				!strings.Contains(r.message(), "cancel consignment "+before.ConsignmentNo+" (Stream order 700) in Stream itself")):
+				t.Errorf("cancel: %s\nwant an error containing %q and the consignment %s", r.raw, tc.want, before.ConsignmentNo)
+			}
+			if s := e.onlyOrder().OrderStatus; s != tc.status {
+				t.Errorf("Stream shows the order as %s, want %s", s, tc.status)
+			}
+			after := e.shipmentOf(tok, 700)
+			if got := after.State == shipment.StateCancelled; got != tc.cancelled {
+				t.Errorf("record state %s, want cancelled %v", after.State, tc.cancelled)
+			}
+			if !tc.cancelled && after.Version != before.Version {
+				t.Errorf("a cancel that did not happen changed the record: version %d → %d", before.Version, after.Version)
+			}
+		})
 	}
 }

@@ -321,7 +321,7 @@ type faultRequest struct {
 	Mode      string `json:"mode"`
 	Count     int    `json:"count"`
 	LatencyMs int    `json:"latencyMs"`
-	Status    int    `json:"status"` // for mode "error": 500–599, default 503
+	Status    int    `json:"status"` // for mode "error": 500–599 or 404, default 503
 }
 
 // faultView shows the pending fault.
@@ -361,8 +361,8 @@ func (s *Sandbox) adminFaults(w http.ResponseWriter, r *http.Request) {
 		if f.status == 0 {
 			f.status = http.StatusServiceUnavailable
 		}
-		if f.status < 500 || f.status > 599 {
-			writeAdminError(w, http.StatusBadRequest, "status must be a 5xx code")
+		if (f.status < 500 || f.status > 599) && f.status != http.StatusNotFound {
+			writeAdminError(w, http.StatusBadRequest, "status must be a 5xx code or 404")
 			return
 		}
 	case faultDrop:

@@ -49,6 +49,11 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request, rest string) 
 			return
 		}
 	case faultError:
+		if f.status == http.StatusNotFound {
+			// A path this tenant does not serve, as a guessed route would meet.
+			writeEnvelope(w, f.status, false, []apiError{{Code: "NOTFOUND", Description: "path: not found (injected fault)", Severity: severityError}}, nil)
+			return
+		}
 		writeEnvelope(w, f.status, false, []apiError{{Code: "UNAVAILABLE", Description: "service: temporarily unavailable (injected fault)", Severity: severityError}}, nil)
 		return
 	case faultDrop:

@@ -53,7 +53,7 @@
 //	POST /admin/plan              {"orderNo","run","sequence","date"[,"eta":"HH:MM","driverName","vehicleName","vehicleType","clientId"]}
 //	POST /admin/dispatch          {"orderNo"[,"clientId"]}  PLANNED → RELEASED
 //	POST /admin/deliver           {"orderNo"[,"clientId"]}  RELEASED → DELIVERED (COLLECTED for a collection)
-//	POST /admin/faults            {"mode":"latency"|"error"|"drop"|"none","count":N,"latencyMs":M[,"status":5xx]}
+//	POST /admin/faults            {"mode":"latency"|"error"|"drop"|"none","count":N,"latencyMs":M[,"status":5xx|404]}
 //	GET  /admin/faults            the pending fault
 //	GET  /admin/webhooks          subscriptions (auth headers masked) and every delivery attempt
 //
@@ -80,6 +80,7 @@
 // # Faults
 //
 // A fault applies to the next count API calls (admin calls are never affected): latency waits
-// latencyMs before handling; error answers 5xx without processing; drop processes the call, then
-// closes the connection without answering.
+// latencyMs before handling; error answers 5xx (or 404 NOTFOUND, as a route the tenant does not
+// serve) without processing; drop processes the call, then closes the connection without
+// answering.
 package streamsandbox

@@ -101,6 +101,21 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("error 404", func(t *testing.T) {
+		// A route the tenant does not serve: the call is not processed.
+		if r := e.api(tok, http.MethodPost, "/orders/orders", deliveryOrder("F404")); r.status != 200 {
+			t.Fatalf("create: HTTP %d %s", r.status, r.raw)
+		}
+		e.admin(http.MethodPost, "faults", map[string]any{"mode": "error", "count": 1, "status": 404})
+		r := e.api(tok, http.MethodDelete, "/orders/orders/F404", nil)
+		if r.status != http.StatusNotFound || !hasError(r.errorsOf(t), "NOTFOUND", "path") {
+			t.Fatalf("faulted delete: HTTP %d %s", r.status, r.raw)
+		}
+		if r := e.admin(http.MethodGet, "orders/F404", nil); r.body["orderStatus"] != "UNCONFIRMED" {
+			t.Errorf("the faulted delete was processed: %s", r.raw)
+		}
+	})
+
 	t.Run("drop", func(t *testing.T) {
 		e.admin(http.MethodPost, "faults", map[string]any{"mode": "drop", "count": 1})
 		req, _ := http.NewRequest(http.MethodPost, e.base+"/orders/orders", strings.NewReader(mustJSON(t, deliveryOrder("F2"))))
@@ -149,7 +164,7 @@ func TestFaults(t *testing.T) {
 			{"mode": "explode", "count": 1},
 			{"mode": "error", "count": 0},
 			{"mode": "latency", "count": 1},
-			{"mode": "error", "count": 1, "status": 404},
+			{"mode": "error", "count": 1, "status": 403},
 			{"mode": "drop", "count": 1, "surprise": true},
 		} {
 			if r := e.admin(http.MethodPost, "faults", body); r.status != http.StatusBadRequest || r.body["error"] == "" {
