@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -63,6 +64,9 @@ type manifestItem struct {
 	LeaseUntilMs int64 `dynamodbav:"leaseUntilMs,omitempty"`
 	OrderCount   int   `dynamodbav:"orderCount"`
 	Parts        int   `dynamodbav:"parts"`
+	// LeftOut are the listed orders left out as already cancelled (at most
+	// shipment.MaxManifestOrders short IDs, well inside an item's 400 KB).
+	LeftOut []string `dynamodbav:"leftOut,omitempty"`
 }
 
 // manifestPartItem is up to manifestChunk orders of a manifest's list, in
@@ -323,7 +327,7 @@ func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequ
 	head := manifestItem{
 		PK: req.ProfileID, SK: skManifest + ref, Reference: ref, FiledAt: formatTime(m.FiledAt),
 		State: manifestPending, LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
-		OrderCount: len(m.Orders), Parts: parts(len(m.Orders)),
+		OrderCount: len(m.Orders), Parts: parts(len(m.Orders)), LeftOut: m.LeftOut,
 	}
 	ok, err := st.putHeader(ctx, head, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil)
 	if err != nil {
@@ -373,6 +377,12 @@ func (st *Shipments) markOrders(ctx context.Context, head manifestItem, req ship
 		}
 		if m, err = buildManifest(req, ids, found); err != nil {
 			return nil, nil, err
+		}
+		if !slices.Equal(m.LeftOut, head.LeftOut) {
+			// An order was cancelled since the head was written with the
+			// orders it leaves out; the head cannot change, so the filing
+			// is given up and the caller may file again.
+			return nil, nil, fmt.Errorf("file manifest %s: an order was cancelled while it was filed: %w", m.Reference, shipment.ErrConflict)
 		}
 	}
 }
@@ -534,7 +544,7 @@ func (st *Shipments) GetManifest(ctx context.Context, profileID, reference strin
 	if err != nil {
 		return nil, fmt.Errorf("get manifest %s: %w", reference, err)
 	}
-	m := &shipment.Manifest{ProfileID: h.PK, Reference: h.Reference, FiledAt: filedAt}
+	m := &shipment.Manifest{ProfileID: h.PK, Reference: h.Reference, FiledAt: filedAt, LeftOut: h.LeftOut}
 	for n := 1; n <= h.Parts; n++ {
 		out, err := st.api.GetItem(ctx, &dynamodb.GetItemInput{
 			TableName:      aws.String(st.table),

@@ -299,6 +299,7 @@ type manifestRecord struct {
 	Reference string                   `json:"reference"`
 	FiledAt   time.Time                `json:"filedAt"`
 	Orders    []shipment.ManifestOrder `json:"orders"`
+	LeftOut   []string                 `json:"leftOut,omitempty"`
 }
 
 // FileManifest files the orders in one transaction.
@@ -331,7 +332,7 @@ func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequ
 		if mb.Get(mk) != nil {
 			return fmt.Errorf("file manifest %s: %w", built.Reference, shipment.ErrManifestExists)
 		}
-		data, err := json.Marshal(manifestRecord{ProfileID: built.ProfileID, Reference: built.Reference, FiledAt: built.FiledAt, Orders: built.Orders})
+		data, err := json.Marshal(manifestRecord{ProfileID: built.ProfileID, Reference: built.Reference, FiledAt: built.FiledAt, Orders: built.Orders, LeftOut: built.LeftOut})
 		if err != nil {
 			return fmt.Errorf("encode manifest record: %w", err)
 		}
@@ -372,7 +373,7 @@ func (st *Shipments) GetManifest(ctx context.Context, profileID, reference strin
 	if err != nil {
 		return nil, fmt.Errorf("get manifest %s: %w", reference, err)
 	}
-	return &shipment.Manifest{ProfileID: r.ProfileID, Reference: r.Reference, FiledAt: r.FiledAt, Orders: r.Orders}, nil
+	return &shipment.Manifest{ProfileID: r.ProfileID, Reference: r.Reference, FiledAt: r.FiledAt, Orders: r.Orders, LeftOut: r.LeftOut}, nil
 }
 
 // MarkEvent stores the event's mark unless one that has not expired exists.

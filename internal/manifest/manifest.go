@@ -22,6 +22,9 @@ type Manifest struct {
 	Date      time.Time // when it was filed; printed as a date and time
 	Sender    Sender
 	Rows      []Row // one per consignment, printed in this order
+	// LeftOut are the order IDs that were listed for the manifest but left
+	// out because they were already cancelled; printed after the table.
+	LeftOut []string
 }
 
 // Sender is the shipper the manifest is for.
@@ -43,7 +46,14 @@ type Row struct {
 	Tracking    string
 	Packages    int
 	WeightGrams float64
+	// Cancelled marks a consignment cancelled after the manifest was
+	// filed: its row says so instead of naming the consignee, and it is
+	// left out of the totals, since the driver does not collect it.
+	Cancelled bool
 }
+
+// cancelledText replaces the consignee of a cancelled row.
+const cancelledText = "CANCELLED"
 
 // ErrInvalidManifest is wrapped by every error RenderPDF returns because of
 // the Manifest it was given.
@@ -84,7 +94,12 @@ var columns = []column{
 	{"#", 9, "R", func(i int, _ Row) string { return strconv.Itoa(i + 1) }},
 	{"Order", 22, "L", func(_ int, r Row) string { return r.OrderID }},
 	{"Reference", 28, "L", func(_ int, r Row) string { return r.Reference }},
-	{"Consignee", 42, "L", func(_ int, r Row) string { return r.Consignee }},
+	{"Consignee", 42, "L", func(_ int, r Row) string {
+		if r.Cancelled {
+			return cancelledText
+		}
+		return r.Consignee
+	}},
 	{"Postcode", 19, "L", func(_ int, r Row) string { return r.Postcode }},
 	{"Tracking", 38, "L", func(_ int, r Row) string { return r.Tracking }},
 	{"Pkgs", 12, "R", func(_ int, r Row) string { return strconv.Itoa(r.Packages) }},
@@ -125,8 +140,7 @@ func RenderPDF(m Manifest) ([]byte, error) {
 	pdf.AddPage()
 	drawHeading(pdf, m)
 	drawTableHeader(pdf)
-	var packages int
-	var grams float64
+	var t totals
 	for i, r := range m.Rows {
 		if pdf.GetY()+rowH > tableEnd {
 			pdf.AddPage()
@@ -134,18 +148,28 @@ func RenderPDF(m Manifest) ([]byte, error) {
 			drawTableHeader(pdf)
 		}
 		drawRow(pdf, i, r)
-		packages += r.Packages
-		grams += r.WeightGrams
+		if r.Cancelled {
+			t.cancelled++
+			continue
+		}
+		t.consignments++
+		t.packages += r.Packages
+		t.grams += r.WeightGrams
 	}
 	if len(m.Rows) == 0 {
 		pdf.SetFont("Helvetica", "I", tableFont)
 		pdf.CellFormat(0, rowH, "No consignments", "B", 1, "C", false, 0, "")
 	}
-	if pdf.GetY()+totalsEnd > tableEnd {
+	drawLeftOut(pdf, m)
+	need := totalsEnd
+	if t.cancelled > 0 {
+		need += 6 // the line counting the cancelled rows
+	}
+	if pdf.GetY()+need > tableEnd {
 		pdf.AddPage()
 		drawContinuation(pdf, m)
 	}
-	drawTotals(pdf, len(m.Rows), packages, grams)
+	drawTotals(pdf, t)
 
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
@@ -239,19 +263,58 @@ func drawRow(pdf *fpdf.Fpdf, i int, r Row) {
 	pdf.Ln(-1)
 }
 
-func drawTotals(pdf *fpdf.Fpdf, consignments, packages int, grams float64) {
+// totals are what the driver collects: cancelled rows are counted apart.
+type totals struct {
+	consignments, packages, cancelled int
+	grams                             float64
+}
+
+// leftOutPerLine is how many order IDs one line of the left-out note holds.
+const leftOutPerLine = 10
+
+// drawLeftOut notes the orders left out of the manifest as already
+// cancelled, so whoever compares it with the day's list sees why they are
+// missing.
+func drawLeftOut(pdf *fpdf.Fpdf, m Manifest) {
+	if len(m.LeftOut) == 0 {
+		return
+	}
+	pdf.Ln(3)
+	lines := []string{fmt.Sprintf("Left out, already cancelled when the manifest was filed (%d):", len(m.LeftOut))}
+	for i := 0; i < len(m.LeftOut); i += leftOutPerLine {
+		lines = append(lines, strings.Join(m.LeftOut[i:min(i+leftOutPerLine, len(m.LeftOut))], ", "))
+	}
+	for i, l := range lines {
+		if pdf.GetY()+5 > tableEnd {
+			pdf.AddPage()
+			drawContinuation(pdf, m)
+		}
+		style := ""
+		if i == 0 {
+			style = "B"
+		}
+		pdf.SetFont("Helvetica", style, tableFont)
+		cell(pdf, 0, 5, l, "L", 1)
+	}
+}
+
+func drawTotals(pdf *fpdf.Fpdf, t totals) {
 	pdf.Ln(4)
 	pdf.SetFont("Helvetica", "B", 11)
 	pdf.CellFormat(0, 7, "Totals", "", 1, "L", false, 0, "")
-	for _, kv := range [][2]string{
-		{"Consignments", strconv.Itoa(consignments)},
-		{"Packages", strconv.Itoa(packages)},
-		{"Total weight", kg(grams) + " kg"},
-	} {
+	rows := [][2]string{
+		{"Consignments", strconv.Itoa(t.consignments)},
+		{"Packages", strconv.Itoa(t.packages)},
+		{"Total weight", kg(t.grams) + " kg"},
+	}
+	if t.cancelled > 0 {
+		rows = append(rows, [2]string{"Cancelled", fmt.Sprintf("%d, cancelled after filing: not collected, not in the totals", t.cancelled)})
+	}
+	for _, kv := range rows {
 		pdf.SetFont("Helvetica", "", 10)
 		pdf.CellFormat(35, 6, kv[0], "", 0, "L", false, 0, "")
 		pdf.SetFont("Helvetica", "B", 10)
-		pdf.CellFormat(40, 6, kv[1], "", 1, "L", false, 0, "")
+		pdf.CellFormat(0, 6, kv[1], "", 1, "L", false, 0, "")
 	}
 	pdf.Ln(6)
 	pdf.SetFont("Helvetica", "", 10)

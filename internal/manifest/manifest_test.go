@@ -266,3 +266,48 @@ func TestNewReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderPDFMarksCancelledAndLeftOutOrders: a row cancelled after
+// filing says so in place of its consignee and is not in the totals; the
+// orders left out at filing are listed after the table.
+func TestRenderPDFMarksCancelledAndLeftOutOrders(t *testing.T) {
+	rs := rows(3)
+	rs[1].Cancelled = true
+	leftOut := make([]string, 12)
+	for i := range leftOut {
+		leftOut[i] = fmt.Sprint(200001 + i)
+	}
+	_, text := render(t, manifest.Manifest{Reference: "STRM-20261122-004", Date: filed, Sender: sender(), Rows: rs, LeftOut: leftOut})
+	if text.Count("CANCELLED") != 1 || text.Count(rs[1].Consignee) != 0 {
+		t.Errorf("row 2 is not marked cancelled in place of its consignee: %q", text.All())
+	}
+	for _, s := range []string{rs[1].OrderID, rs[1].Tracking, rs[0].Consignee, rs[2].Consignee} {
+		if text.Count(s) != 1 {
+			t.Errorf("%q shown %d times, want once", s, text.Count(s))
+		}
+	}
+	// Totals of rows 1 and 3: packages 1+3, weight 250+270 g.
+	for _, s := range []string{
+		"Consignments", "2", "Packages", "4", "Total weight", "0.52 kg",
+		"Cancelled", "1, cancelled after filing: not collected, not in the totals",
+		"Left out, already cancelled when the manifest was filed (12):",
+		"200001, 200002, 200003, 200004, 200005, 200006, 200007, 200008, 200009, 200010",
+		"200011, 200012",
+	} {
+		if text.Count(s) == 0 {
+			t.Errorf("PDF does not show %q; it shows %q", s, text.All())
+		}
+	}
+	// Without cancellations, neither note is printed.
+	_, plain := render(t, manifest.Manifest{Reference: "STRM-20261122-005", Date: filed, Sender: sender(), Rows: rows(3)})
+	for _, s := range []string{"Cancelled", "CANCELLED"} {
+		if plain.Count(s) != 0 {
+			t.Errorf("a manifest without cancellations shows %q", s)
+		}
+	}
+	for _, s := range plain.All() {
+		if strings.HasPrefix(s, "Left out") {
+			t.Errorf("a manifest without left-out orders shows %q", s)
+		}
+	}
+}

@@ -28,6 +28,10 @@ type Manifest struct {
 	Reference string
 	FiledAt   time.Time
 	Orders    []ManifestOrder
+	// LeftOut are the order IDs that were listed but left out because they
+	// were already cancelled: nothing of theirs is collected, and the
+	// manifest says so.
+	LeftOut []string
 }
 
 // ManifestOrder is one order of a manifest.
@@ -52,6 +56,7 @@ func CloneManifest(m *Manifest) *Manifest {
 	c := *m
 	c.FiledAt = m.FiledAt.Round(0)
 	c.Orders = append([]ManifestOrder(nil), m.Orders...)
+	c.LeftOut = append([]string(nil), m.LeftOut...)
 	return &c
 }
 
@@ -111,8 +116,6 @@ func problem(s *Shipment) string {
 	switch {
 	case s == nil:
 		return "is unknown: no Stream order was created for it by this integration"
-	case s.State == StateCancelled:
-		return "was cancelled"
 	case s.State == StatePending:
 		return "has no label yet: its Stream order is still being created"
 	case s.State == StateFailed:
@@ -128,20 +131,36 @@ func problem(s *Shipment) string {
 // BuildManifest applies the filing rules to the records found for ids (a
 // missing key means no record): it returns the manifest to store and each
 // record as it is to be written (ManifestRef set, next version), or a
-// *ManifestError naming every order that cannot be filed.
+// *ManifestError naming every order that cannot be filed. An order already
+// cancelled is left out (Manifest.LeftOut) rather than refused: it is not
+// collected, and the rest of the day's orders still are. Unknown orders and
+// orders without a live Stream order still refuse the manifest, as does a
+// list whose every order was cancelled, which leaves nothing to collect.
 func BuildManifest(req ManifestRequest, ids []string, found map[string]*Shipment) (*Manifest, []*Shipment, error) {
 	var problems []ManifestProblem
+	var live, leftOut []string
 	for _, id := range ids {
+		if s := found[id]; s != nil && s.State == StateCancelled {
+			leftOut = append(leftOut, id)
+			continue
+		}
 		if why := problem(found[id]); why != "" {
 			problems = append(problems, ManifestProblem{OrderID: id, Reason: why})
+			continue
+		}
+		live = append(live, id)
+	}
+	if len(problems) == 0 && len(live) == 0 {
+		for _, id := range leftOut {
+			problems = append(problems, ManifestProblem{OrderID: id, Reason: "was cancelled, as was every order listed, so there is nothing to collect"})
 		}
 	}
 	if len(problems) > 0 {
 		return nil, nil, &ManifestError{Reference: req.Reference, Problems: problems}
 	}
-	m := &Manifest{ProfileID: req.ProfileID, Reference: strings.TrimSpace(req.Reference), FiledAt: req.FiledAt.Round(0)}
-	filed := make([]*Shipment, 0, len(ids))
-	for _, id := range ids {
+	m := &Manifest{ProfileID: req.ProfileID, Reference: strings.TrimSpace(req.Reference), FiledAt: req.FiledAt.Round(0), LeftOut: leftOut}
+	filed := make([]*Shipment, 0, len(live))
+	for _, id := range live {
 		s := found[id]
 		m.Orders = append(m.Orders, ManifestOrder{
 			OrderID:           s.OrderID,

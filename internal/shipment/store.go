@@ -30,9 +30,10 @@ type Store interface {
 	// ErrNotFound when there is none.
 	ByStreamOrder(ctx context.Context, profileID, orderNo string) (*Shipment, error)
 	// FileManifest files the listed orders into a new manifest, all or
-	// nothing: every order must be created, not cancelled and in no
-	// manifest (a *ManifestError names each that is not, and nothing is
-	// filed); ErrManifestExists if the reference is taken. At most
+	// nothing: every order must be created and in no manifest (a
+	// *ManifestError names each that is not, and nothing is filed), except
+	// that cancelled orders are left out and listed in Manifest.LeftOut (see
+	// BuildManifest); ErrManifestExists if the reference is taken. At most
 	// MaxManifestOrders distinct orders. No reader sees the manifest, or
 	// any of its orders in it, before every order is filed; a filing that
 	// fails part-way leaves every order as it was, in no manifest.

@@ -24,10 +24,15 @@ var _ ManifestStore = (shipment.Store)(nil)
 // manifest references.
 const maxManifestsPerDay = 999
 
+// maxFilingConflicts bounds the filings given up to concurrent changes of
+// their orders before CreateManifest says so.
+const maxFilingConflicts = 3
+
 // handleCreateManifest files every listed order into one new manifest, all
-// or nothing: each order must have a live Stream order (created, not
-// cancelled) in no other manifest, or the error names every order that does
-// not and nothing is filed. The reference is readable and unique per
+// or nothing: each order must have a live Stream order in no other
+// manifest, or the error names every order that does not and nothing is
+// filed. Orders already cancelled are left out and listed as such on the
+// manifest (PrintManifest prints them); unknown orders refuse it. The reference is readable and unique per
 // profile: "STRM-<UTC date>-<sequence of the day>", the next free sequence,
 // taken again on a conflict with a concurrent filing.
 func (h *Handlers) handleCreateManifest(ctx context.Context, c *call, req *CreateManifestRequest) (*CreateManifestResponse, error) {
@@ -39,6 +44,7 @@ func (h *Handlers) handleCreateManifest(ctx context.Context, c *call, req *Creat
 		return nil, err
 	}
 	now := h.now().UTC()
+	conflicts := 0
 	// Each store refuses a used reference before it reads the orders, so
 	// trying the references in turn costs little per used one.
 	for seq := 1; seq <= maxManifestsPerDay; seq++ {
@@ -56,6 +62,15 @@ func (h *Handlers) handleCreateManifest(ctx context.Context, c *call, req *Creat
 			return &CreateManifestResponse{ManifestReference: m.Reference}, nil
 		case errors.Is(err, shipment.ErrManifestExists):
 			continue
+		case errors.Is(err, shipment.ErrConflict) && conflicts < maxFilingConflicts:
+			// An order changed while it was filed (it was cancelled, say);
+			// the given-up filing used its reference, so the next one files
+			// the orders as they are now.
+			conflicts++
+			c.log.Info("manifest filing lost to a change of its orders; filing again", "manifest", ref)
+			continue
+		case errors.Is(err, shipment.ErrConflict):
+			return nil, fail("the listed orders kept changing while the manifest was filed; try again")
 		case errors.As(err, &me):
 			return nil, fail("%s", me.Error())
 		default:

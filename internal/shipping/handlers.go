@@ -76,7 +76,7 @@ type Config struct {
 	// cancellations, e.g. a *shipment.Creator.
 	Creator ShipmentCreator
 	// Shipments reads shipment records, e.g. a shipment.Store; CancelLabel
-	// needs it.
+	// and PrintManifest (which marks orders cancelled since filing) need it.
 	Shipments ShipmentLookup
 	// Writeback queues the write-back message of each label (Sent to
 	// Stream, or Error from Stream on a refusal). Optional: without it no

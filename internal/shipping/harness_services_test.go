@@ -82,7 +82,7 @@ func newSvcHarness(t *testing.T, s svcSetup) *svcHarness {
 		cfg.Services = services.NewCatalogue(src.Source, services.WithClock(clk.Now))
 	}
 	if !s.noManifests {
-		cfg.Manifests = ships
+		cfg.Manifests, cfg.Shipments = ships, ships
 		if s.manifests != nil {
 			cfg.Manifests = s.manifests(ships)
 		}

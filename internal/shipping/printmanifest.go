@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"linnstream/internal/manifest"
 	"linnstream/internal/shipment"
 	"linnstream/internal/wizard"
@@ -18,9 +20,11 @@ const maxManifestReferenceLen = 64
 
 // handlePrintManifest renders a filed manifest as an A4 PDF: the profile's
 // sender, the filing date and reference, one row per consignment as it was
-// when filed, and the totals.
+// when filed, and the totals. An order cancelled since it was filed is
+// marked CANCELLED and left out of the totals, so a reprint never asks the
+// driver to collect it; the orders left out at filing are listed.
 func (h *Handlers) handlePrintManifest(ctx context.Context, c *call, req *PrintManifestRequest) (*PrintManifestResponse, error) {
-	if h.manifests == nil {
+	if h.manifests == nil || h.shipments == nil {
 		return nil, fail("manifests are not configured on this server")
 	}
 	ref := strings.TrimSpace(req.ManifestReference)
@@ -37,16 +41,25 @@ func (h *Handlers) handlePrintManifest(ctx context.Context, c *call, req *PrintM
 	if err != nil {
 		return nil, fmt.Errorf("get manifest %s: %w", ref, err)
 	}
+	rows := manifestRows(m.Orders)
+	cancelled, err := h.cancelledSinceFiling(ctx, c.profile.ID, m.Orders)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rows {
+		rows[i].Cancelled = cancelled[i]
+	}
 	pdf, err := manifest.RenderPDF(manifest.Manifest{
 		Reference: m.Reference,
 		Date:      m.FiledAt,
 		Sender:    manifestSender(wizard.Settings(c.profile).Sender),
-		Rows:      manifestRows(m.Orders),
+		Rows:      rows,
+		LeftOut:   m.LeftOut,
 	})
 	if err != nil {
 		return nil, err
 	}
-	c.log.Info("manifest printed", "manifest", m.Reference, "orders", len(m.Orders), "pdf_bytes", len(pdf))
+	c.log.Info("manifest printed", "manifest", m.Reference, "orders", len(m.Orders), "left_out", len(m.LeftOut), "pdf_bytes", len(pdf))
 	return &PrintManifestResponse{PDFBase64: base64.StdEncoding.EncodeToString(pdf)}, nil
 }
 
@@ -91,4 +104,33 @@ func manifestRows(orders []shipment.ManifestOrder) []manifest.Row {
 		})
 	}
 	return rows
+}
+
+// manifestReads bounds the shipment reads one print runs at once.
+const manifestReads = 8
+
+// cancelledSinceFiling reads each order's record as it is now and reports,
+// per order, whether it was cancelled: by CancelLabel, or in Stream as the
+// write-back recorded it.
+func (h *Handlers) cancelledSinceFiling(ctx context.Context, profileID string, orders []shipment.ManifestOrder) ([]bool, error) {
+	out := make([]bool, len(orders))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(manifestReads)
+	for i, o := range orders {
+		g.Go(func() error {
+			sh, err := h.shipments.Get(gctx, profileID, o.OrderID)
+			switch {
+			case errors.Is(err, shipment.ErrNotFound):
+				return nil
+			case err != nil:
+				return fmt.Errorf("read order %s of the manifest: %w", o.OrderID, err)
+			}
+			out[i] = sh.State == shipment.StateCancelled || strings.EqualFold(strings.TrimSpace(sh.StreamStatus), "CANCELLED")
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -105,3 +105,85 @@ func TestPrintManifestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestManifestsAgreeWithCancellations: an order cancelled before filing is
+// left out of the manifest and listed as such; one cancelled after filing
+// (by CancelLabel, or in Stream as the write-back records it) prints as
+// CANCELLED on a reprint and is not in the totals; an unknown order still
+// refuses the manifest.
+func TestManifestsAgreeWithCancellations(t *testing.T) {
+	e := newLabelEnv(t, labelSetup{})
+	tok := e.addProfile("sandbox", "sandbox-secret", nil)
+	svc := e.serviceID("sandbox", justin, courier)
+	for i, id := range []int{810001, 810002, 810003, 810004} {
+		req := labelRequest(tok, svc, id)
+		req.Name = []string{"Ann Early", "Bob Later", "Cat Stream", "Dan Kept"}[i]
+		if r := e.generate(req); r.isError() {
+			t.Fatal(r.message())
+		}
+	}
+	// Cancelled before filing.
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "810001"}); r.isError() {
+		t.Fatal(r.message())
+	}
+	// An unknown order still refuses the manifest, and names only itself.
+	r := e.post("CreateManifest", map[string]any{"AuthorizationToken": tok, "OrderId": []string{"810001", "810002", "899999"}})
+	if !r.isError() || !strings.Contains(r.message(), "order 899999 is unknown") || strings.Contains(r.message(), "810001") {
+		t.Fatalf("manifest with an unknown order: %s", r.raw)
+	}
+	// Only cancelled orders: nothing to collect.
+	if r := e.post("CreateManifest", map[string]any{"AuthorizationToken": tok, "OrderId": []string{"810001"}}); !r.isError() ||
+		!strings.Contains(r.message(), "nothing to collect") {
+		t.Fatalf("manifest of a cancelled order only: %s", r.raw)
+	}
+	r = e.post("CreateManifest", map[string]any{"AuthorizationToken": tok, "OrderId": []string{"810001", "810002", "810003", "810004"}})
+	if r.isError() {
+		t.Fatal(r.message())
+	}
+	ref, _ := r.obj["ManifestReference"].(string)
+	if sh := e.shipmentOf(tok, 810001); sh.ManifestRef != "" {
+		t.Errorf("the cancelled order was filed into %q", sh.ManifestRef)
+	}
+
+	// Cancelled after filing: by CancelLabel, and in Stream (as the
+	// write-back records Stream's status).
+	if r := e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": "810002"}); r.isError() {
+		t.Fatal(r.message())
+	}
+	sh := e.shipmentOf(tok, 810003)
+	sh.StreamStatus = "CANCELLED"
+	if err := e.shipments.Update(context.Background(), sh); err != nil {
+		t.Fatal(err)
+	}
+
+	r = e.post("PrintManifest", map[string]any{"AuthorizationToken": tok, "ManifestReference": ref})
+	if r.isError() {
+		t.Fatal(r.message())
+	}
+	pdf, err := base64.StdEncoding.DecodeString(r.obj["PDFbase64"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages, err := pdftext.Read(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pages.All()
+	// Rows: 810002 and 810003 marked, 810004 collected; 810001 not a row.
+	if slices.Contains(text, "Ann Early") || slices.Contains(text, "Bob Later") || slices.Contains(text, "Cat Stream") ||
+		!slices.Contains(text, "Dan Kept") || pages.Count("CANCELLED") != 2 {
+		t.Errorf("rows: want 810002 and 810003 marked CANCELLED and 810004 named; the PDF shows %q", text)
+	}
+	if i := slices.Index(text, "810001"); i >= 0 && (i == 0 || text[i-1] != "Left out, already cancelled when the manifest was filed (1):") {
+		t.Errorf("order 810001 is printed other than as left out: %q", text)
+	}
+	for _, want := range []string{
+		"Left out, already cancelled when the manifest was filed (1):", "810001",
+		"Consignments", "1", "Packages", "2", "Total weight", "2.30 kg",
+		"Cancelled", "2, cancelled after filing: not collected, not in the totals",
+	} {
+		if !slices.Contains(text, want) {
+			t.Errorf("the PDF does not show %q; it shows %q", want, text)
+		}
+	}
+}

@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ProfilesIsolated", testProfilesIsolated},
 		{"FileManifest", testFileManifest},
 		{"FileManifestAllOrNothing", testFileManifestAllOrNothing},
+		{"FileManifestLeavesOutCancelled", testFileManifestLeavesOutCancelled},
 		{"FileManifestReferenceTaken", testFileManifestReferenceTaken},
 		{"FileManifestLimits", testFileManifestLimits},
 		{"FileManifestManyOrders", testFileManifestManyOrders},

@@ -3,6 +3,7 @@ package shipmenttest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -512,16 +513,16 @@ func testFileManifestAllOrNothing(t *testing.T, s shipment.Store, clk *Clock) {
 	}
 	_, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-001",
 		OrderIDs: []string{"400001", "400002", "400099", "400003", "400004", "400005"}, FiledAt: now})
-	if !isManifestError(err, "400002", "400099", "400003", "400004", "400005") {
-		t.Fatalf("FileManifest with bad orders: %v; want a ManifestError naming 400002 400099 400003 400004 400005 in order", err)
+	if !isManifestError(err, "400099", "400003", "400004", "400005") {
+		t.Fatalf("FileManifest with bad orders: %v; want a ManifestError naming 400099 400003 400004 400005 in order", err)
 	}
-	for _, want := range []string{"400002 was cancelled", "400099 is unknown", "400003 has no label yet", "400004 has no label", "400005 is already in manifest STRM-20260618-001"} {
+	for _, want := range []string{"400099 is unknown", "400003 has no label yet", "400004 has no label", "400005 is already in manifest STRM-20260618-001"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if strings.Contains(err.Error(), "order 400001") {
-		t.Errorf("error names the good order 400001: %v", err)
+	if strings.Contains(err.Error(), "order 400001") || strings.Contains(err.Error(), "order 400002") {
+		t.Errorf("error names the good order 400001 or the cancelled 400002, which is left out: %v", err)
 	}
 	for id, b := range before {
 		if d := Diff(b, MustGet(t, s, p, id)); d != "" {
@@ -530,6 +531,61 @@ func testFileManifestAllOrNothing(t *testing.T, s shipment.Store, clk *Clock) {
 	}
 	if _, err := s.GetManifest(ctxOf(t), p, "STRM-20260619-001"); !errors.Is(err, shipment.ErrNotFound) {
 		t.Fatalf("refused manifest was stored: %v", err)
+	}
+}
+
+// testFileManifestLeavesOutCancelled: an order already cancelled is left
+// out of the manifest and listed as such, untouched; a list of nothing but
+// cancelled orders files nothing.
+func testFileManifestLeavesOutCancelled(t *testing.T, s shipment.Store, clk *Clock) {
+	p := ProfileID(t)
+	now := clk.Now()
+	Created(t, s, p, "410001", now)
+	var cancelled []*shipment.Shipment
+	for _, id := range []string{"410002", "410003"} {
+		c := Created(t, s, p, id, now)
+		c.State = shipment.StateCancelled
+		MustUpdate(t, s, c)
+		cancelled = append(cancelled, MustGet(t, s, p, id))
+	}
+	Created(t, s, p, "410004", now)
+
+	ref := "STRM-20260620-001"
+	m, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: ref,
+		OrderIDs: []string{"410002", "410001", "410003", "410004"}, FiledAt: now})
+	if err != nil {
+		t.Fatalf("manifest with cancelled orders: %v", err)
+	}
+	got, err := s.GetManifest(ctxOf(t), p, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, man := range []*shipment.Manifest{m, got} {
+		var ids []string
+		for _, o := range man.Orders {
+			ids = append(ids, o.OrderID)
+		}
+		if !slices.Equal(ids, []string{"410001", "410004"}) || !slices.Equal(man.LeftOut, []string{"410002", "410003"}) {
+			t.Fatalf("manifest holds %v and leaves out %v; want 410001 410004, leaving out 410002 410003", ids, man.LeftOut)
+		}
+	}
+	for _, c := range cancelled {
+		if d := Diff(c, MustGet(t, s, p, c.OrderID)); d != "" {
+			t.Fatalf("filing changed the cancelled order %s: %s", c.OrderID, d)
+		}
+	}
+	if got := MustGet(t, s, p, "410004"); got.ManifestRef != ref {
+		t.Fatalf("order 410004 is in manifest %q, want %s", got.ManifestRef, ref)
+	}
+
+	// Only cancelled orders: nothing to collect, nothing filed.
+	_, err = s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260620-002",
+		OrderIDs: []string{"410003", "410002"}, FiledAt: now})
+	if !isManifestError(err, "410003", "410002") || !strings.Contains(err.Error(), "nothing to collect") {
+		t.Fatalf("manifest of cancelled orders only: %v; want a ManifestError saying there is nothing to collect", err)
+	}
+	if _, err := s.GetManifest(ctxOf(t), p, "STRM-20260620-002"); !errors.Is(err, shipment.ErrNotFound) {
+		t.Fatalf("a manifest of cancelled orders was stored: %v", err)
 	}
 }
 
@@ -592,11 +648,11 @@ func testFileManifestManyOrders(t *testing.T, s shipment.Store, clk *Clock) {
 
 	// One bad order, last in the list, refuses the whole manifest.
 	last := recs[len(recs)-1]
-	last.State = shipment.StateCancelled
+	last.State = shipment.StateFailed
 	MustUpdate(t, s, last)
 	_, err := s.FileManifest(ctxOf(t), shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-001", OrderIDs: ids, FiledAt: now})
 	if !isManifestError(err, last.OrderID) {
-		t.Fatalf("manifest of %d orders, the last cancelled: %v; want a ManifestError naming %s", len(ids), err, last.OrderID)
+		t.Fatalf("manifest of %d orders, the last refused by Stream: %v; want a ManifestError naming %s", len(ids), err, last.OrderID)
 	}
 	for _, r := range recs {
 		if d := Diff(r, MustGet(t, s, p, r.OrderID)); d != "" {
