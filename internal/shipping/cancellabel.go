@@ -47,7 +47,7 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	sh, err := h.shipments.Get(ctx, p.ID, orderID)
 	switch {
 	case errors.Is(err, shipment.ErrNotFound):
-		return nil, fail("no label was generated for order %s with this integration, so there is nothing to cancel", orderID)
+		return nil, fail("no label was generated for order %s with this integration, so there is nothing to cancel", clipValue(orderID))
 	case err != nil:
 		return nil, fmt.Errorf("look up shipment: %w", err)
 	}

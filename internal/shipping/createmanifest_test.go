@@ -225,6 +225,50 @@ func TestCreateManifestRetriesATakenReference(t *testing.T) {
 	}
 }
 
+// conflictingStore gives up its first filings to a change of their orders,
+// as the DynamoDB store does when an order is cancelled while it files.
+type conflictingStore struct {
+	*shipment.MemStore
+	conflicts atomic.Int32
+	tried     []string
+}
+
+func (c *conflictingStore) FileManifest(ctx context.Context, req shipment.ManifestRequest) (*shipment.Manifest, error) {
+	c.tried = append(c.tried, req.Reference)
+	if c.conflicts.Add(-1) >= 0 {
+		return nil, fmt.Errorf("file manifest %s: %w", req.Reference, shipment.ErrConflict)
+	}
+	return c.MemStore.FileManifest(ctx, req)
+}
+
+func TestCreateManifestFilesAgainAfterAConflict(t *testing.T) {
+	for _, tc := range []struct {
+		conflicts int32
+		want      string // the reference, or the error
+		tried     int
+	}{
+		{1, "STRM-20260302-002", 2},
+		{3, "STRM-20260302-004", 4},
+		{4, "the listed orders kept changing while the manifest was filed; try again", 4},
+	} {
+		store := &conflictingStore{}
+		s := newSvcHarness(t, svcSetup{manifests: func(m *shipment.MemStore) shipping.ManifestStore {
+			store.MemStore = m
+			store.conflicts.Store(tc.conflicts)
+			return store
+		}})
+		tok := s.newProfile(svcToken, sbSecret)
+		s.shipped(tok, "100001", details("SO-1", "Jane Doe", "LS1 5HD", 1200))
+		r := s.post("CreateManifest", createManifest(tok, "100001"))
+		if got := r.message(); r.obj["ManifestReference"] != tc.want && got != tc.want {
+			t.Errorf("%d conflicts: %s, want %q", tc.conflicts, r.raw, tc.want)
+		}
+		if len(store.tried) != tc.tried {
+			t.Errorf("%d conflicts: filed %d times (%v), want %d", tc.conflicts, len(store.tried), store.tried, tc.tried)
+		}
+	}
+}
+
 // brokenManifestStore cannot be reached.
 type brokenManifestStore struct{ *shipment.MemStore }
 

@@ -129,6 +129,31 @@ func TestLabelAndQuoteRefuseInsaneFields(t *testing.T) {
 	}
 }
 
+// TestAnswersEchoLittleOfWhatWasSent: values that name nothing the
+// integration knows are quoted clipped, never whole.
+func TestAnswersEchoLittleOfWhatWasSent(t *testing.T) {
+	e := newLabelEnv(t, labelSetup{})
+	tok := e.addProfile("sandbox", "sandbox-secret", nil)
+	long := strings.Repeat("z", 10_000)
+	for _, tc := range []struct {
+		endpoint string
+		body     map[string]any
+		want     string
+	}{
+		{"GenerateLabel", fieldsBody(t, tok, long, nil), "names no service of this integration"},
+		{"CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": long}, "no label was generated for order"},
+		{"CreateManifest", map[string]any{"AuthorizationToken": tok, "OrderId": []string{long}}, "must be a Linnworks order number"},
+	} {
+		r := e.post(tc.endpoint, tc.body)
+		if !r.isError() || !strings.Contains(r.message(), tc.want) {
+			t.Errorf("%s: %.300s, want an error containing %q", tc.endpoint, r.raw, tc.want)
+		}
+		if strings.Contains(r.raw, strings.Repeat("z", 81)) {
+			t.Errorf("%s echoes more than 80 characters of what was sent: %.300s", tc.endpoint, r.raw)
+		}
+	}
+}
+
 // TestLabelCutsNamesAndNotes: what the policy cuts rather than refuses
 // reaches Stream cut to fit, and the order is created.
 func TestLabelCutsNamesAndNotes(t *testing.T) {

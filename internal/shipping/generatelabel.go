@@ -96,7 +96,9 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 	svc, err := h.services.Resolve(ctx, p, req.ServiceID)
 	switch {
 	case errors.Is(err, services.ErrUnknownService):
-		return nil, fail("ServiceId %s names no service of this integration: %s", strings.TrimSpace(req.ServiceID), err.Error())
+		// The id is echoed clipped, and once: it may be anything at all.
+		return nil, fail("ServiceId %s names no service of this integration: it is not one of the Stream account's depot and delivery method services; reload the services in Linnworks",
+			clipValue(strings.TrimSpace(req.ServiceID)))
 	case err != nil:
 		return nil, streamProblem("the service could not be looked up in Stream", err)
 	}
