@@ -81,7 +81,7 @@ func TestLabelAndQuoteRefuseInsaneFields(t *testing.T) {
 		{"null package", func(m map[string]any) { m["Packages"] = append(m["Packages"].([]any), nil) }, "package 3 is null"},
 		{"only a null package", func(m map[string]any) { m["Packages"] = []any{nil} }, "package 1 is null"},
 		{"null item", func(m map[string]any) { pkgAt(m, 0)["Items"] = []any{nil} }, "package 1 item 1 is null"},
-		{"weight 1e15 g", func(m map[string]any) { pkgAt(m, 0)["PackageWeight"] = 1e15 }, "package 1 weight of 1e+15 g is beyond the 2e+06 g accepted"},
+		{"weight 1e15 g", func(m map[string]any) { pkgAt(m, 0)["PackageWeight"] = 1e15 }, "package 1 weight of 1e+15 g is beyond the 2000000 g accepted"},
 		{"weight 1e308 g", func(m map[string]any) { pkgAt(m, 1)["PackageWeight"] = 1e308 }, "package 2 weight of 1e+308 g is beyond"},
 		{"unit weight 1e308 g", func(m map[string]any) { itemAt(m, 0, 0)["UnitWeight"] = 1e308 }, "package 1 item 1 unit weight of 1e+308 g is beyond"},
 		{"height 1e12 cm", func(m map[string]any) { pkgAt(m, 0)["PackageHeight"] = 1e12 }, "package 1 height of 1e+12 cm is beyond the 1500 cm accepted"},

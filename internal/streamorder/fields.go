@@ -75,8 +75,14 @@ func echo(v string) string {
 	return strconv.Quote(v)
 }
 
-// number is a short rendering of a number for a problem.
-func number(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+// number is a short rendering of a number for a problem: in full up to a
+// billion, in exponent form beyond (1e+308 is not 309 digits long).
+func number(v float64) string {
+	if math.Abs(v) < 1e9 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}
 
 // control returns the first control character of s that is not allowed
 // (a line break is when lines is set) and its position, counting from 1.

@@ -32,7 +32,7 @@ var refusals = []refusal{
 	{"null component", func(o *streamorder.Order) {
 		o.Packages[0].Items[0].Components = []streamorder.Item{{Null: true}}
 	}, "package 1 item 1 component 1 is null", ""},
-	{"weight 1e15 g", func(o *streamorder.Order) { o.Packages[0].WeightGrams = 1e15 }, "package 1 weight of 1e+15 g is beyond the 2e+06 g accepted", ""},
+	{"weight 1e15 g", func(o *streamorder.Order) { o.Packages[0].WeightGrams = 1e15 }, "package 1 weight of 1e+15 g is beyond the 2000000 g accepted", ""},
 	{"weight 1e308 g", func(o *streamorder.Order) { o.Packages[0].WeightGrams = 1e308 }, "package 1 weight of 1e+308 g is beyond", ""},
 	{"weight NaN", func(o *streamorder.Order) { o.Packages[0].WeightGrams = math.NaN() }, "package 1 weight is not a finite number", ""},
 	{"weight +Inf", func(o *streamorder.Order) { o.Packages[1].WeightGrams = math.Inf(1) }, "package 2 weight is not a finite number", ""},
@@ -48,7 +48,7 @@ var refusals = []refusal{
 	{"negative unit weight", func(o *streamorder.Order) { o.Packages[0].Items[0].UnitWeightGrams = -1 }, "package 1 item 1 unit weight must not be negative", ""},
 	{"line weight", func(o *streamorder.Order) {
 		o.Packages[0].Items[0].Quantity, o.Packages[0].Items[0].UnitWeightGrams = 10_000, 1_000
-	}, "package 1 item 1 line weight (unit weight × quantity) of 1e+07 g is beyond", ""},
+	}, "package 1 item 1 line weight (unit weight × quantity) of 10000000 g is beyond", ""},
 	{"component quantity", func(o *streamorder.Order) {
 		o.Packages[0].Items[0].Components = []streamorder.Item{{SKU: "C", Quantity: 20_000}}
 	}, "package 1 item 1 component 1 quantity of 20000 is beyond", ""},

@@ -5,6 +5,12 @@
 // the chosen service (Service), so GenerateLabel and the scheduled order
 // sync build identical orders from their different sources.
 //
+// Every value goes through one field policy (fields.go): numbers within
+// plausible bounds, no control characters, names cut at a word to fit,
+// notes cut with "…", addresses and references refused when they do not
+// fit, countries from the ISO 3166-1 table. Check and CheckQuote apply it
+// before anything is asked of Stream.
+//
 // Units: Linnworks gives grams and centimetres. Stream does not document its
 // weight unit (stream-api.md §12, unknown 15 suggests kg by default), so
 // weights are sent in kilograms; cube is sent in cubic metres. Stream sums
