@@ -269,8 +269,8 @@ func (e *env) label(tok string, num int) []queue.Message {
 		Address: shipping.Address{Name: "Priya Shah", AddressLine1: "14 Wellington Street", Town: "Leeds",
 			CountryCode: "GB", Postalcode: "LS1 4DL", Email: "priya@example.com"},
 		OrderID: num, OrderReference: "WEB-" + strconv.Itoa(num), ServiceID: svc,
-		Packages: []shipping.LabelPackage{{SequenceNumber: 1, PackageWeight: 2350, PackageFormat: "PARCEL",
-			Items: []shipping.LabelItem{{ItemName: "Oak side table", ProductCode: "OAK-ST-01", Quantity: 1, UnitWeight: 2000}}}},
+		Packages: []*shipping.LabelPackage{{SequenceNumber: 1, PackageWeight: 2350, PackageFormat: "PARCEL",
+			Items: []*shipping.LabelItem{{ItemName: "Oak side table", ProductCode: "OAK-ST-01", Quantity: 1, UnitWeight: 2000}}}},
 	}
 	b, _ := json.Marshal(req)
 	rec := httptest.NewRecorder()
