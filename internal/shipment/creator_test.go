@@ -599,7 +599,11 @@ func TestLiveSlowHolderIsNotTakenOver(t *testing.T) {
 	c := &shipment.Creator{Store: st, Lease: lease, PollMin: time.Millisecond, PollMax: 10 * time.Millisecond}
 	profileID := shipmenttest.ProfileID(t)
 	entered, proceed := make(chan struct{}), make(chan struct{})
-	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+	var f *fakeStream
+	f = &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		if f.creates.Load() > 1 {
+			return nil, errors.New("a second create while the holder works")
+		}
 		close(entered)
 		select {
 		case <-proceed:
