@@ -127,6 +127,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 	if p.ID == "" {
 		return errors.New("create profile: no ID")
 	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrNewNumbering)
+	}
 	av, err := s.item(ctx, p, 1)
 	if err != nil {
 		return fmt.Errorf("create profile %s: %w", p.Short(), err)

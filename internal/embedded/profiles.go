@@ -113,6 +113,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 	if p.ID == "" {
 		return fmt.Errorf("create profile: no ID")
 	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrNewNumbering)
+	}
 	data, err := s.record(ctx, p, 1)
 	if err != nil {
 		return fmt.Errorf("create profile %s: %w", p.Short(), err)

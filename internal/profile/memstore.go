@@ -42,6 +42,9 @@ func (s *MemStore) Create(ctx context.Context, p *Profile) error {
 	if err := validate(p); err != nil {
 		return err
 	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), ErrNewNumbering)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create profile: %w", err)
 	}

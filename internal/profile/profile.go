@@ -78,12 +78,16 @@ var (
 	ErrConflict = errors.New("profile was changed by another request")
 	// ErrNumberingTaken: another profile holds the numbering.
 	ErrNumberingTaken = errors.New("order numbering is held by another profile")
+	// ErrNewNumbering: Create was given a profile holding a numbering; a
+	// profile takes one with UpdateNumbering, which records the hold.
+	ErrNewNumbering = errors.New("a new profile holds no order numbering")
 )
 
 // Store keeps profiles. Implementations seal Secrets at rest and return them
 // opened.
 type Store interface {
-	// Create stores a new profile; ErrExists if the ID is taken.
+	// Create stores a new profile; ErrExists if the ID is taken,
+	// ErrNewNumbering if p.Numbering is set.
 	Create(ctx context.Context, p *Profile) error
 	// Get returns the profile with the ID (deleted ones included); ErrNotFound
 	// when there is none.

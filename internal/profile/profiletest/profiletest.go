@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"NumberingConcurrentHolders", testNumberingConcurrent},
 		{"NumberingStaleWriteTakesNothing", testNumberingStale},
 		{"UpdateKeepsNumbering", testUpdateKeepsNumbering},
+		{"CreateHoldsNoNumbering", testCreateHoldsNoNumbering},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -637,6 +638,20 @@ func testNumberingStale(t *testing.T, s profile.Store) {
 	if got := mustGet(t, s, a.ID); got.Numbering != "" || got.Stage != "MOVED ON" {
 		t.Fatalf("stale UpdateNumbering wrote: numbering %q stage %q", got.Numbering, got.Stage)
 	}
+}
+
+func testCreateHoldsNoNumbering(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	p.Numbering = numbering(t)
+	if err := s.Create(context.Background(), p); !errors.Is(err, profile.ErrNewNumbering) {
+		t.Fatalf("Create of a profile holding a numbering: got %v, want ErrNewNumbering", err)
+	}
+	if _, err := s.Get(context.Background(), p.ID); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("refused Create stored the profile: Get returned %v", err)
+	}
+	other := NewProfile(t)
+	mustCreate(t, s, other)
+	mustNumber(t, s, other, p.Numbering)
 }
 
 func testUpdateKeepsNumbering(t *testing.T, s profile.Store) {
