@@ -19,10 +19,13 @@ const (
 
 // Attribute and index names agreed with template.yaml.
 const (
-	attrPK          = "pk"
-	attrWebhookKey  = "webhookKey"
-	attrExpiresAt   = "expiresAt"
-	attrVersion     = "version"
+	attrPK         = "pk"
+	attrWebhookKey = "webhookKey"
+	attrExpiresAt  = "expiresAt"
+	attrVersion    = "version"
+	attrNumbering  = "numbering"
+	// attrHolder names the profile holding a numbering on its item.
+	attrHolder      = "holder"
 	webhookKeyIndex = "webhookKey-index"
 )
 
@@ -32,6 +35,7 @@ type API interface {
 	GetItem(ctx context.Context, in *dynamodb.GetItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)

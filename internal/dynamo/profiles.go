@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -46,15 +48,17 @@ type profileItem struct {
 	Settings                  map[string]string `dynamodbav:"settings,omitempty"`
 	Secrets                   []byte            `dynamodbav:"secrets,omitempty"`
 	// WebhookKey is omitted when empty: an index key cannot be "".
-	WebhookKey string    `dynamodbav:"webhookKey,omitempty"`
-	Deleted    bool      `dynamodbav:"deleted"`
-	CreatedAt  time.Time `dynamodbav:"createdAt"`
-	UpdatedAt  time.Time `dynamodbav:"updatedAt"`
-	ExpiresAt  int64     `dynamodbav:"expiresAt,omitempty"`
-	Version    int64     `dynamodbav:"version"`
-
+	WebhookKey string `dynamodbav:"webhookKey,omitempty"`
+	// Numbering is omitted when empty, so that a condition can tell "holds
+	// none" by its absence.
+	Numbering string    `dynamodbav:"numbering,omitempty"`
+	Deleted   bool      `dynamodbav:"deleted"`
+	CreatedAt time.Time `dynamodbav:"createdAt"`
+	UpdatedAt time.Time `dynamodbav:"updatedAt"`
+	ExpiresAt int64     `dynamodbav:"expiresAt,omitempty"`
 	// LinnworksTokenRefused is RFC 3339, omitted while the token works.
 	LinnworksTokenRefused string `dynamodbav:"linnworksTokenRefused,omitempty"`
+	Version               int64  `dynamodbav:"version"`
 }
 
 func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {
@@ -72,6 +76,7 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 		Settings:                  p.Settings,
 		Secrets:                   sealed,
 		WebhookKey:                p.WebhookKey,
+		Numbering:                 p.Numbering,
 		Deleted:                   p.Deleted,
 		CreatedAt:                 p.CreatedAt.UTC(),
 		UpdatedAt:                 p.UpdatedAt.UTC(),
@@ -109,6 +114,7 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 		Settings:                  maps.Clone(it.Settings),
 		Secrets:                   sec,
 		WebhookKey:                it.WebhookKey,
+		Numbering:                 it.Numbering,
 		Deleted:                   it.Deleted,
 		CreatedAt:                 it.CreatedAt,
 		UpdatedAt:                 it.UpdatedAt,
@@ -132,6 +138,9 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 	if p.ID == "" {
 		return errors.New("create profile: no ID")
+	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrNewNumbering)
 	}
 	av, err := s.item(ctx, p, 1)
 	if err != nil {
@@ -187,9 +196,10 @@ func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error)
 	return p, nil
 }
 
-// Update replaces the profile if its stored version is p.Version and
-// increments p.Version; profile.ErrConflict if another write came first,
-// profile.ErrNotFound if there is no such profile.
+// Update replaces the profile if its stored version is p.Version and its
+// stored numbering p.Numbering, and increments p.Version;
+// profile.ErrConflict if another write came first, profile.ErrNotFound if
+// there is no such profile.
 func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 	if p.ID == "" {
 		return errors.New("update profile: no ID")
@@ -199,12 +209,13 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
 	id := stampWrite(av)
+	cond, names, values := profileCondition(p)
 	_, err = s.api.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:                           aws.String(s.table),
 		Item:                                av,
-		ConditionExpression:                 aws.String("#v = :v"),
-		ExpressionAttributeNames:            map[string]string{"#v": attrVersion},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Version, 10)}},
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
 	var failed *types.ConditionalCheckFailedException
@@ -223,6 +234,139 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 	}
 	p.Version++
 	return nil
+}
+
+// profileCondition is the condition of a write replacing p as read: the
+// version it read and the numbering it holds (absent when none).
+func profileCondition(p *profile.Profile) (string, map[string]string, map[string]types.AttributeValue) {
+	names := map[string]string{"#v": attrVersion, "#n": attrNumbering}
+	values := map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(p.Version, 10)}}
+	if p.Numbering == "" {
+		return "#v = :v AND attribute_not_exists(#n)", names, values
+	}
+	values[":n"] = &types.AttributeValueMemberS{Value: p.Numbering}
+	return "#v = :v AND #n = :n", names, values
+}
+
+// numberingKey is the key of the item recording which profile holds a
+// numbering. It lives in the profiles table beside the profiles: profile
+// keys are hex hashes, so the two never meet.
+func numberingKey(numbering string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: &types.AttributeValueMemberS{Value: "numbering#" + numbering}}
+}
+
+// UpdateNumbering is Update that moves the profile's numbering hold from
+// p.Numbering to numbering in one transaction: the profile's put
+// (conditional as in Update), the put naming it holder of numbering
+// (conditional on no other holder), and the put releasing its old one
+// (conditional on its being the holder). A released hold keeps its item
+// without a holder, expiring by TTL. Only PutItem is used, the permission
+// the functions writing profiles already have.
+func (s *Profiles) UpdateNumbering(ctx context.Context, p *profile.Profile, numbering string) error {
+	if numbering == p.Numbering {
+		return s.Update(ctx, p)
+	}
+	if p.ID == "" {
+		return errors.New("update profile: no ID")
+	}
+	next := *p
+	next.Numbering = numbering
+	av, err := s.item(ctx, &next, p.Version+1)
+	if err != nil {
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	stampWrite(av)
+	cond, names, values := profileCondition(p)
+	items := []types.TransactWriteItem{{Put: &types.Put{
+		TableName: aws.String(s.table), Item: av,
+		ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	}}}
+	holder := map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: p.ID}}
+	holderNames := map[string]string{"#h": attrHolder}
+	taking := -1
+	if numbering != "" {
+		it := numberingKey(numbering)
+		it[attrHolder] = &types.AttributeValueMemberS{Value: p.ID}
+		taking = len(items)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(s.table), Item: it,
+			ConditionExpression:      aws.String("attribute_not_exists(#h) OR #h = :id"),
+			ExpressionAttributeNames: holderNames, ExpressionAttributeValues: holder,
+		}})
+	}
+	if p.Numbering != "" {
+		it := numberingKey(p.Numbering)
+		it[attrExpiresAt] = &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Unix(), 10)}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: aws.String(s.table), Item: it,
+			ConditionExpression:      aws.String("attribute_not_exists(#h) OR #h = :id"),
+			ExpressionAttributeNames: holderNames, ExpressionAttributeValues: holder,
+		}})
+	}
+	token := make([]byte, 16)
+	_, _ = rand.Read(token)
+	// The token makes the SDK's resend of a transaction that landed succeed
+	// instead of failing its own conditions.
+	_, err = s.api.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+		TransactItems:      items,
+		ClientRequestToken: aws.String(hex.EncodeToString(token)),
+	})
+	var canceled *types.TransactionCanceledException
+	switch {
+	case err == nil:
+		p.Version++
+		p.Numbering = numbering
+		return nil
+	case !errors.As(err, &canceled):
+		return fmt.Errorf("update profile %s: %w", p.Short(), err)
+	}
+	return s.whyCanceled(ctx, p, numbering, taking, canceled)
+}
+
+// whyCanceled explains a cancelled UpdateNumbering: from the cancellation
+// reasons, or, when there are none, by reading what its conditions read.
+func (s *Profiles) whyCanceled(ctx context.Context, p *profile.Profile, numbering string, taking int, canceled *types.TransactionCanceledException) error {
+	failed := func(i int) bool {
+		return i >= 0 && i < len(canceled.CancellationReasons) && aws.ToString(canceled.CancellationReasons[i].Code) == "ConditionalCheckFailed"
+	}
+	if len(canceled.CancellationReasons) == 0 {
+		cur, err := s.Get(ctx, p.ID)
+		switch {
+		case errors.Is(err, profile.ErrNotFound):
+			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("update profile %s: %w", p.Short(), err)
+		case cur.Version != p.Version || cur.Numbering != p.Numbering:
+			return fmt.Errorf("update profile %s at version %d: %w", p.Short(), p.Version, profile.ErrConflict)
+		}
+		out, err := s.api.GetItem(ctx, &dynamodb.GetItemInput{
+			TableName: aws.String(s.table), Key: numberingKey(numbering), ConsistentRead: aws.Bool(true),
+		})
+		if err != nil {
+			return fmt.Errorf("update profile %s: read numbering: %w", p.Short(), err)
+		}
+		if h, ok := out.Item[attrHolder].(*types.AttributeValueMemberS); ok && h.Value != p.ID {
+			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNumberingTaken)
+		}
+		return fmt.Errorf("update profile %s: transaction cancelled: %w", p.Short(), canceled)
+	}
+	switch {
+	case failed(0):
+		if _, err := s.Get(ctx, p.ID); errors.Is(err, profile.ErrNotFound) {
+			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNotFound)
+		}
+		return fmt.Errorf("update profile %s at version %d: %w", p.Short(), p.Version, profile.ErrConflict)
+	case failed(taking):
+		return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrNumberingTaken)
+	}
+	for _, r := range canceled.CancellationReasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			// Another transaction was writing the same items: a race the
+			// caller resolves as any other conflict, by reading again.
+			return fmt.Errorf("update profile %s: %w", p.Short(), profile.ErrConflict)
+		}
+	}
+	return fmt.Errorf("update profile %s: transaction cancelled: %w", p.Short(), canceled)
 }
 
 // stored tells, after a put stamped with id failed its condition, whether

@@ -62,6 +62,12 @@ func (s *serialProfileWrites) PutItem(ctx context.Context, in *dynamodb.PutItemI
 	return s.API.PutItem(ctx, in, opt...)
 }
 
+func (s *serialProfileWrites) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.API.TransactWriteItems(ctx, in, opt...)
+}
+
 func TestProfilesContract(t *testing.T) {
 	e := newEnv(t)
 	profiletest.Run(t, func(t *testing.T) profile.Store { return e.store(nil) })
@@ -284,5 +290,47 @@ func TestConcurrentCreatesOfOneID(t *testing.T) {
 	}
 	if won != 1 {
 		t.Fatalf("%d creates of one ID succeeded, want 1", won)
+	}
+}
+
+// noReasons drops the cancellation reasons of failed transactions, as not
+// every DynamoDB implementation returns them.
+type noReasons struct{ dynamo.API }
+
+func (n noReasons) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opt ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := n.API.TransactWriteItems(ctx, in, opt...)
+	var canceled *types.TransactionCanceledException
+	if errors.As(err, &canceled) {
+		canceled.CancellationReasons = nil
+	}
+	return out, err
+}
+
+func TestProfilesContractWithoutCancellationReasons(t *testing.T) {
+	e := newEnv(t)
+	profiletest.Run(t, func(t *testing.T) profile.Store { return e.store(noReasons{&serialProfileWrites{API: e.db}}) })
+}
+
+func TestNumberingHoldIsNoProfile(t *testing.T) {
+	e := newEnv(t)
+	s := e.store(nil)
+	p := profiletest.NewProfile(t)
+	if err := s.Create(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	const numbering = "4f2a9c"
+	if err := s.UpdateNumbering(t.Context(), p, numbering); err != nil {
+		t.Fatal(err)
+	}
+	hold := rawItem(t, e, "numbering#"+numbering)
+	if h, ok := hold["holder"].(*types.AttributeValueMemberS); !ok || h.Value != p.ID || hold["webhookKey"] != nil || len(hold) != 2 {
+		t.Fatalf("hold item %v, want only its key and the holder %s", hold, p.Short())
+	}
+	if err := s.UpdateNumbering(t.Context(), p, ""); err != nil {
+		t.Fatal(err)
+	}
+	released := rawItem(t, e, "numbering#"+numbering)
+	if _, held := released["holder"]; held || released["expiresAt"] == nil {
+		t.Fatalf("released hold item %v, want no holder and an expiry", released)
 	}
 }

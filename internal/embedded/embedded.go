@@ -65,5 +65,5 @@ func (db *DB) Path() string { return db.bolt.Path() }
 
 // allBuckets lists the top-level buckets Open creates; each store adds its
 // own.
-var allBuckets = [][]byte{bucketProfiles, bucketProfileWebhooks,
+var allBuckets = [][]byte{bucketProfiles, bucketProfileWebhooks, bucketProfileNumbering,
 	bucketShipments, bucketStreamOrders, bucketManifests, bucketShipmentMarks}

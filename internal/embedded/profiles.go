@@ -13,10 +13,12 @@ import (
 	"linnstream/internal/secrets"
 )
 
-// Buckets of profiles: records by profile ID, and profile IDs by webhook key.
+// Buckets of profiles: records by profile ID, profile IDs by webhook key,
+// and the profile ID holding each numbering.
 var (
-	bucketProfiles        = []byte("profiles")
-	bucketProfileWebhooks = []byte("profiles.byWebhookKey")
+	bucketProfiles         = []byte("profiles")
+	bucketProfileWebhooks  = []byte("profiles.byWebhookKey")
+	bucketProfileNumbering = []byte("profiles.byNumbering")
 )
 
 // Profiles is a profile.Store in the database file. Secrets are sealed
@@ -46,6 +48,7 @@ type profileRecord struct {
 	SealedSecrets             []byte            `json:"sealedSecrets,omitempty"`
 	WebhookKey                string            `json:"webhookKey,omitempty"`
 	LinnworksTokenRefused     time.Time         `json:"linnworksTokenRefused,omitzero"`
+	Numbering                 string            `json:"numbering,omitempty"`
 	Deleted                   bool              `json:"deleted,omitempty"`
 	CreatedAt                 time.Time         `json:"createdAt"`
 	UpdatedAt                 time.Time         `json:"updatedAt"`
@@ -69,6 +72,7 @@ func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64
 		SealedSecrets:             sealed,
 		WebhookKey:                p.WebhookKey,
 		LinnworksTokenRefused:     p.LinnworksTokenRefused,
+		Numbering:                 p.Numbering,
 		Deleted:                   p.Deleted,
 		CreatedAt:                 p.CreatedAt,
 		UpdatedAt:                 p.UpdatedAt,
@@ -97,6 +101,7 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 		Secrets:                   sec,
 		WebhookKey:                r.WebhookKey,
 		LinnworksTokenRefused:     r.LinnworksTokenRefused,
+		Numbering:                 r.Numbering,
 		Deleted:                   r.Deleted,
 		CreatedAt:                 r.CreatedAt,
 		UpdatedAt:                 r.UpdatedAt,
@@ -110,6 +115,9 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 	if p.ID == "" {
 		return fmt.Errorf("create profile: no ID")
+	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), profile.ErrNewNumbering)
 	}
 	data, err := s.record(ctx, p, 1)
 	if err != nil {
@@ -165,10 +173,22 @@ func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error)
 // Update replaces the profile if its stored version is p.Version and
 // increments p.Version; profile.ErrConflict if another write came first.
 func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
+	return s.update(ctx, p, p.Numbering)
+}
+
+// UpdateNumbering is Update moving the profile's numbering hold in the same
+// transaction; profile.ErrNumberingTaken if another profile holds it.
+func (s *Profiles) UpdateNumbering(ctx context.Context, p *profile.Profile, numbering string) error {
+	return s.update(ctx, p, numbering)
+}
+
+func (s *Profiles) update(ctx context.Context, p *profile.Profile, numbering string) error {
 	if p.ID == "" {
 		return fmt.Errorf("update profile: no ID")
 	}
-	data, err := s.record(ctx, p, p.Version+1)
+	next := *p
+	next.Numbering = numbering
+	data, err := s.record(ctx, &next, p.Version+1)
 	if err != nil {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
@@ -183,6 +203,7 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 		}
 		var stored struct {
 			WebhookKey string `json:"webhookKey"`
+			Numbering  string `json:"numbering"`
 			Version    int64  `json:"version"`
 		}
 		if err := json.Unmarshal(old, &stored); err != nil {
@@ -190,6 +211,12 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 		}
 		if stored.Version != p.Version {
 			return fmt.Errorf("at version %d (stored %d): %w", p.Version, stored.Version, profile.ErrConflict)
+		}
+		if stored.Numbering != p.Numbering {
+			return fmt.Errorf("its numbering changed since it was read: %w", profile.ErrConflict)
+		}
+		if err := moveNumbering(tx.Bucket(bucketProfileNumbering), p.ID, stored.Numbering, numbering); err != nil {
+			return err
 		}
 		if err := b.Put([]byte(p.ID), data); err != nil {
 			return err
@@ -209,6 +236,30 @@ func (s *Profiles) Update(ctx context.Context, p *profile.Profile) error {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
 	}
 	p.Version++
+	p.Numbering = numbering
+	return nil
+}
+
+// moveNumbering moves the hold of profile id from numbering from to
+// numbering to inside a transaction; profile.ErrNumberingTaken when another
+// profile holds to.
+func moveNumbering(b *bolt.Bucket, id, from, to string) error {
+	if to != "" {
+		if holder := b.Get([]byte(to)); holder != nil && string(holder) != id {
+			return profile.ErrNumberingTaken
+		}
+	}
+	if from == to {
+		return nil
+	}
+	if from != "" && string(b.Get([]byte(from))) == id {
+		if err := b.Delete([]byte(from)); err != nil {
+			return err
+		}
+	}
+	if to != "" {
+		return b.Put([]byte(to), []byte(id))
+	}
 	return nil
 }
 

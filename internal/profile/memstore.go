@@ -14,13 +14,14 @@ type MemStore struct {
 	mu        sync.Mutex
 	byID      map[string]*Profile
 	byWebhook map[string]string // webhook key -> profile ID
+	numbering map[string]string // numbering -> profile ID holding it
 }
 
 var _ Store = (*MemStore)(nil)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{byID: map[string]*Profile{}, byWebhook: map[string]string{}}
+	return &MemStore{byID: map[string]*Profile{}, byWebhook: map[string]string{}, numbering: map[string]string{}}
 }
 
 // Clone returns a deep copy of p: its maps are new maps with the same
@@ -41,6 +42,9 @@ func Clone(p *Profile) *Profile {
 func (s *MemStore) Create(ctx context.Context, p *Profile) error {
 	if err := validate(p); err != nil {
 		return err
+	}
+	if p.Numbering != "" {
+		return fmt.Errorf("create profile %s: %w", p.Short(), ErrNewNumbering)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("create profile: %w", err)
@@ -77,6 +81,15 @@ func (s *MemStore) Get(ctx context.Context, id string) (*Profile, error) {
 // Update replaces the stored profile with a copy of p if the stored version
 // equals p.Version, and increments p.Version.
 func (s *MemStore) Update(ctx context.Context, p *Profile) error {
+	return s.update(ctx, p, p.Numbering)
+}
+
+// UpdateNumbering is Update moving the profile's numbering hold.
+func (s *MemStore) UpdateNumbering(ctx context.Context, p *Profile, numbering string) error {
+	return s.update(ctx, p, numbering)
+}
+
+func (s *MemStore) update(ctx context.Context, p *Profile, numbering string) error {
 	if err := validate(p); err != nil {
 		return err
 	}
@@ -92,7 +105,22 @@ func (s *MemStore) Update(ctx context.Context, p *Profile) error {
 	if old.Version != p.Version {
 		return fmt.Errorf("update profile %s at version %d (stored %d): %w", p.Short(), p.Version, old.Version, ErrConflict)
 	}
+	if old.Numbering != p.Numbering {
+		return fmt.Errorf("update profile %s: its numbering changed since it was read: %w", p.Short(), ErrConflict)
+	}
+	if holder, held := s.numbering[numbering]; numbering != "" && held && holder != p.ID {
+		return fmt.Errorf("update profile %s: %w", p.Short(), ErrNumberingTaken)
+	}
+	if numbering != old.Numbering {
+		if old.Numbering != "" && s.numbering[old.Numbering] == p.ID {
+			delete(s.numbering, old.Numbering)
+		}
+		if numbering != "" {
+			s.numbering[numbering] = p.ID
+		}
+	}
 	c := Clone(p)
+	c.Numbering = numbering
 	c.Version = p.Version + 1
 	if old.WebhookKey != "" && s.byWebhook[old.WebhookKey] == old.ID {
 		delete(s.byWebhook, old.WebhookKey)
@@ -102,6 +130,7 @@ func (s *MemStore) Update(ctx context.Context, p *Profile) error {
 	}
 	s.byID[c.ID] = c
 	p.Version = c.Version
+	p.Numbering = numbering
 	return nil
 }
 

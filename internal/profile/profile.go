@@ -44,6 +44,12 @@ type Profile struct {
 	// works. The write-back sets it and holds its messages; saving a token
 	// that works clears it.
 	LinnworksTokenRefused time.Time
+	// Numbering names the Stream order numbers an active profile sends: a
+	// hash of its Stream account, party and order number prefix (see
+	// wizard.Numbering). Stores let one profile at a time hold a numbering,
+	// so two profiles never send the same order number to one Stream
+	// account; "" holds none. Only UpdateNumbering changes it.
+	Numbering string
 
 	Deleted   bool
 	CreatedAt time.Time
@@ -75,20 +81,33 @@ var (
 	ErrNotFound = errors.New("profile not found")
 	ErrExists   = errors.New("profile already exists")
 	ErrConflict = errors.New("profile was changed by another request")
+	// ErrNumberingTaken: another profile holds the numbering.
+	ErrNumberingTaken = errors.New("order numbering is held by another profile")
+	// ErrNewNumbering: Create was given a profile holding a numbering; a
+	// profile takes one with UpdateNumbering, which records the hold.
+	ErrNewNumbering = errors.New("a new profile holds no order numbering")
 )
 
 // Store keeps profiles. Implementations seal Secrets at rest and return them
 // opened.
 type Store interface {
-	// Create stores a new profile; ErrExists if the ID is taken.
+	// Create stores a new profile; ErrExists if the ID is taken,
+	// ErrNewNumbering if p.Numbering is set.
 	Create(ctx context.Context, p *Profile) error
 	// Get returns the profile with the ID (deleted ones included); ErrNotFound
 	// when there is none.
 	Get(ctx context.Context, id string) (*Profile, error)
 	// Update replaces the profile if its stored Version equals p.Version,
 	// then sets p.Version to the new version; ErrConflict otherwise,
-	// ErrNotFound if it does not exist.
+	// ErrNotFound if it does not exist. It keeps the stored Numbering: a p
+	// whose Numbering differs from it is an ErrConflict too.
 	Update(ctx context.Context, p *Profile) error
+	// UpdateNumbering is Update that also moves the profile's hold from
+	// p.Numbering to numbering ("" releases it), in the same conditional
+	// write: if another profile holds numbering, it returns
+	// ErrNumberingTaken and writes nothing. On success p.Numbering is
+	// numbering. A numbering is released only by its holder.
+	UpdateNumbering(ctx context.Context, p *Profile, numbering string) error
 	// ByWebhookKey returns the profile whose WebhookKey is key; ErrNotFound
 	// when there is none.
 	ByWebhookKey(ctx context.Context, key string) (*Profile, error)

@@ -3,11 +3,13 @@ package shipment
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"linnstream/internal/stream"
@@ -28,10 +30,12 @@ var _ Stream = (*stream.Client)(nil)
 
 // Defaults of a Creator.
 const (
-	// DefaultLease is how long a claim is held before another request may
-	// take it over. It must outlast the longest create a request makes
-	// (Lambda handlers stop well within 30 s).
-	DefaultLease   = 2 * time.Minute
+	// DefaultLease is how long a claim lasts after its holder last renewed
+	// it. The holder renews it every third of a lease while it works, so a
+	// live holder keeps it however slow Stream is, and a claim whose holder
+	// died (a Lambda killed mid-request) ends within one lease: a relabel
+	// then takes it over, reading Stream first, well inside its own 25 s.
+	DefaultLease   = 10 * time.Second
 	defaultPollMin = 20 * time.Millisecond
 	defaultPollMax = 500 * time.Millisecond
 
@@ -117,6 +121,23 @@ func (e *CancelledError) Is(target error) bool { return target == ErrCancelled }
 // over (its lease had ended). The order is settled by whoever holds it.
 var errLostClaim = errors.New("claim was taken over by another request")
 
+// errLeaseLapsing cuts a holder's Stream calls when its lease is about to
+// end without a renewal (the store is failing), so that a request taking
+// the claim over never posts alongside it.
+var errLeaseLapsing = errors.New("the claim's lease could not be renewed")
+
+// Marker returns the mark the Creator stamps on every Stream order it
+// creates for the profile, in the header's externalClientId, which Stream
+// echoes when the order is read. It is a short hash of the profile ID: it
+// reveals nothing of the profile, its token or its key, and differs between
+// profiles. An order read back is adopted only when it carries the mark of
+// the profile reading it, so a profile never takes another's order for its
+// own, whatever else the two orders share.
+func Marker(profileID string) string {
+	sum := sha256.Sum256([]byte("linnstream stream order marker\x00" + profileID))
+	return "LS" + hex.EncodeToString(sum[:7])
+}
+
 // Creator creates Stream orders at most once per profile and Linnworks
 // order. Set Store; the other fields have working defaults. It is safe for
 // concurrent use.
@@ -124,8 +145,9 @@ type Creator struct {
 	Store Store
 	// Now is the clock of leases and timestamps; nil means time.Now.
 	Now func() time.Time
-	// Lease is how long a claim is held; zero means DefaultLease. The
-	// holder's Stream calls are cut at four fifths of it.
+	// Lease is how long a claim lasts without a renewal; zero means
+	// DefaultLease. The holder renews it every third of a lease and cuts its
+	// Stream calls when a fifth is left unrenewed.
 	Lease time.Duration
 	// PollMin and PollMax bound the wait between reads of a record another
 	// request is creating; zero means 20ms and 500ms.
@@ -144,7 +166,9 @@ type EnsureRequest struct {
 	Origin  Origin
 	// Order is what to post to Stream. Its Header.OrderNo is the Stream
 	// order number; it must be unique in the Stream account, so profiles
-	// sharing an account need distinct order number prefixes.
+	// sharing an account need distinct order number prefixes. Ensure posts
+	// a copy whose Header.ExternalClientID is Marker(ProfileID); the
+	// caller's value there is replaced.
 	Order *stream.Order
 	// Stream is the client of the profile's Stream account.
 	Stream Stream
@@ -229,6 +253,9 @@ func (c *Creator) Ensure(ctx context.Context, req EnsureRequest) (*Shipment, err
 	if err := req.check(); err != nil {
 		return nil, err
 	}
+	stamped := *req.Order
+	stamped.Header.ExternalClientID = Marker(req.ProfileID)
+	req.Order = &stamped
 	log := c.log().With("profile", ShortID(req.ProfileID), "order_id", req.OrderID, "stream_order_no", req.Order.Header.OrderNo)
 	for round := 0; round < maxClaimRounds; round++ {
 		now := c.now()
@@ -271,19 +298,153 @@ func (c *Creator) Ensure(ctx context.Context, req EnsureRequest) (*Shipment, err
 	return nil, fmt.Errorf("ensure stream order for order %s: gave up after %d claims: %w", req.OrderID, maxClaimRounds, ErrPending)
 }
 
-// holding settles a claim this request holds. Its Stream calls end before
-// its lease does, so a request taking the claim over never runs alongside a
-// create still in flight.
+// holding settles a claim this request holds. While it works, a heartbeat
+// renews the claim's lease; its Stream calls are cut when the claim is lost
+// or its lease is about to end unrenewed, so a request taking the claim
+// over never runs alongside a create still in flight.
 func (c *Creator) holding(ctx context.Context, req *EnsureRequest, held *Shipment, how Claimed, log *slog.Logger) (*Shipment, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.lease()*4/5)
-	defer cancel()
+	h := &hold{c: c, rec: held}
+	work, cut := context.WithCancelCause(ctx)
+	defer cut(nil)
+	stop := h.heartbeat(work, cut, log)
+	defer stop()
 	if how == ClaimedExpired {
 		log.WarnContext(ctx, "shipment claim taken over; reading Stream before any create",
 			"stored_stream_order_no", held.StreamOrderNo)
-		return c.recover(ctx, req, held, log)
+		return c.recover(work, req, h, log)
 	}
 	log.InfoContext(ctx, "shipment claimed", "claim", how.String(), "origin", string(req.Origin))
-	return c.post(ctx, req, held, log)
+	return c.post(work, req, h, log)
+}
+
+// hold is a claim this request holds: the record as it last wrote it.
+// Writes of the outcome and renewals of the lease take turns on it.
+type hold struct {
+	c   *Creator
+	mu  sync.Mutex
+	rec *Shipment
+	// ended: the claim was settled, released or lost; nothing renews it.
+	ended bool
+}
+
+// heartbeat renews the lease every third of a lease until stop is called.
+// It cuts the work (cut) when the claim is lost, or when a fifth of the
+// lease is left and no renewal has succeeded.
+func (h *hold) heartbeat(ctx context.Context, cut context.CancelCauseFunc, log *slog.Logger) (stop func()) {
+	lease := h.c.lease()
+	margin := lease / 5
+	h.mu.Lock()
+	left := h.rec.LeaseUntil.Sub(h.c.now())
+	h.mu.Unlock()
+	lapse := time.AfterFunc(max(left-margin, 0), func() { cut(errLeaseLapsing) })
+	done := make(chan struct{})
+	quit := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(max(lease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			until, err := h.renew(ctx, lease/3)
+			switch {
+			case errors.Is(err, errLostClaim):
+				log.WarnContext(ctx, "shipment claim taken over by another request while this one worked")
+				cut(errLostClaim)
+				return
+			case err != nil:
+				// The lapse timer still runs: if no renewal lands before
+				// it fires, the work stops.
+				log.WarnContext(ctx, "shipment claim not renewed", "error", err.Error())
+			case until.IsZero():
+				return // the claim ended
+			default:
+				lapse.Reset(max(until.Sub(h.c.now())-margin, 0))
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+		lapse.Stop()
+	}
+}
+
+// renew extends the lease of the claim by a lease from now and returns its
+// new end; the zero time when the claim has ended, errLostClaim when
+// another request holds it now.
+func (h *hold) renew(ctx context.Context, timeout time.Duration) (time.Time, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ended {
+		return time.Time{}, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	next, err := h.write(wctx, func(s *Shipment) { s.LeaseUntil = h.c.now().Add(h.c.lease()) })
+	if err != nil {
+		return time.Time{}, err
+	}
+	return next.LeaseUntil, nil
+}
+
+// settle writes change to the record while this request's claim holds it;
+// end says the write ends the claim (no renewal follows it). The write
+// runs even when ctx has ended: an order Stream accepted must be recorded.
+// errLostClaim when another request holds the claim now.
+func (h *hold) settle(ctx context.Context, end bool, change func(*Shipment)) (*Shipment, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+	defer cancel()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ended {
+		return nil, errLostClaim
+	}
+	next, err := h.write(wctx, change)
+	if err == nil && end {
+		h.ended = true
+	}
+	return next, err
+}
+
+// write applies change to the record and writes it, conditional on its
+// version; when another write came first, the record is read again and the
+// change re-applied as long as it is still pending under this claim.
+// h.mu is held.
+func (h *hold) write(ctx context.Context, change func(*Shipment)) (*Shipment, error) {
+	cur := h.rec
+	for range maxWriteRounds {
+		next := Clone(cur)
+		change(next)
+		err := h.c.Store.Update(ctx, next)
+		if err == nil {
+			h.rec = next
+			return next, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+		if cur, err = h.c.Store.Get(ctx, h.rec.ProfileID, h.rec.OrderID); err != nil {
+			return nil, err
+		}
+		if cur.State != StatePending || cur.ClaimID != h.rec.ClaimID {
+			h.ended = true
+			return nil, errLostClaim
+		}
+	}
+	return nil, fmt.Errorf("update shipment %s: %d writes lost to concurrent changes: %w", h.rec.OrderID, maxWriteRounds, ErrConflict)
+}
+
+// current returns the record as this request last wrote it.
+func (h *hold) current() *Shipment {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Clone(h.rec)
 }
 
 // claimRecord is the pending record a request claims with.
@@ -340,38 +501,38 @@ func legOf(o *stream.Order) (*stream.Address, string) {
 
 // recover settles a claim taken over from a request whose lease ended: that
 // request may have posted the order, so Stream is read first.
-func (c *Creator) recover(ctx context.Context, req *EnsureRequest, held *Shipment, log *slog.Logger) (*Shipment, error) {
+func (c *Creator) recover(ctx context.Context, req *EnsureRequest, h *hold, log *slog.Logger) (*Shipment, error) {
+	held := h.current()
 	found, err := req.Stream.GetOrder(ctx, held.StreamOrderNo)
 	switch {
 	case err == nil:
-		log.InfoContext(ctx, "stream order found after take-over; adopting it")
-		return c.adopt(ctx, held, found)
+		log.InfoContext(ctx, "stream order found after take-over; checking it is this order's")
+		return c.adopt(ctx, h, found)
 	case !errors.Is(err, stream.ErrNotFound):
-		return nil, c.release(ctx, held, fmt.Errorf("read stream order %s: %w", held.StreamOrderNo, err))
+		return nil, c.release(ctx, h, fmt.Errorf("read stream order %s: %w", held.StreamOrderNo, err))
 	}
 	// Stream does not hold it: record what is about to be posted (the order
 	// number may differ from the stored one), then post.
-	held, err = c.settle(ctx, held, func(s *Shipment) {
+	if _, err = h.settle(ctx, false, func(s *Shipment) {
 		describe(s, req)
 		s.UpdatedAt = c.now()
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
-	return c.post(ctx, req, held, log)
+	return c.post(ctx, req, h, log)
 }
 
 // post creates the order in Stream for the claim held. A post is repeated
 // only after a read showed Stream does not hold the order.
-func (c *Creator) post(ctx context.Context, req *EnsureRequest, held *Shipment, log *slog.Logger) (*Shipment, error) {
-	no := held.StreamOrderNo
+func (c *Creator) post(ctx context.Context, req *EnsureRequest, h *hold, log *slog.Logger) (*Shipment, error) {
+	no := h.current().StreamOrderNo
 	var last error
 	for round := 0; round < maxCreateRounds; round++ {
 		res, err := req.Stream.CreateOrder(ctx, req.Order)
 		var ve *stream.ValidationError
 		switch {
 		case err == nil:
-			return c.finish(ctx, held, created{
+			return c.finish(ctx, h, created{
 				consignmentNo: res.ConsignmentNo, customerOrderNo: res.CustomerOrderNo,
 				trackingID: res.TrackingID, trackingURL: res.TrackingURL,
 			})
@@ -380,12 +541,12 @@ func (c *Creator) post(ctx context.Context, req *EnsureRequest, held *Shipment, 
 			found, gerr := req.Stream.GetOrder(ctx, no)
 			switch {
 			case gerr == nil:
-				return c.adopt(ctx, held, found)
+				return c.adopt(ctx, h, found)
 			case errors.Is(gerr, stream.ErrNotFound):
 				last = err
 				continue
 			default:
-				return nil, c.release(ctx, held, fmt.Errorf("%w; reading it back: %w", err, gerr))
+				return nil, c.release(ctx, h, fmt.Errorf("%w; reading it back: %w", err, gerr))
 			}
 		case errors.As(err, &ve):
 			msgs := make([]string, 0, len(ve.Messages))
@@ -393,12 +554,15 @@ func (c *Creator) post(ctx context.Context, req *EnsureRequest, held *Shipment, 
 				msgs = append(msgs, m.String())
 			}
 			log.InfoContext(ctx, "stream refused the order", "messages", len(msgs))
-			return nil, c.fail(ctx, held, msgs, err)
+			return nil, c.fail(ctx, h, msgs, err)
 		default:
-			return nil, c.release(ctx, held, err)
+			if cause := context.Cause(ctx); errors.Is(cause, errLostClaim) {
+				return nil, errLostClaim
+			}
+			return nil, c.release(ctx, h, err)
 		}
 	}
-	return nil, c.release(ctx, held, fmt.Errorf("stream order %s not confirmed after %d creates: %w", no, maxCreateRounds, last))
+	return nil, c.release(ctx, h, fmt.Errorf("stream order %s not confirmed after %d creates: %w", no, maxCreateRounds, last))
 }
 
 // created is what the record learns from Stream about a created order.
@@ -407,27 +571,34 @@ type created struct {
 }
 
 // adopt records an order read back from Stream as this order's, after
-// checking that it is: an order with the number that was created for
-// something else (another profile sharing the Stream account) is refused.
-func (c *Creator) adopt(ctx context.Context, held *Shipment, d *stream.OrderDetail) (*Shipment, error) {
+// checking that it is: an order with the number that another profile
+// created (sharing the Stream account), or that was created for another
+// order, is refused.
+func (c *Creator) adopt(ctx context.Context, h *hold, d *stream.OrderDetail) (*Shipment, error) {
+	held := h.current()
 	if why := mismatch(held, d); why != "" {
-		msg := fmt.Sprintf("Stream already holds an order numbered %s for a different %s; give each profile that shares this Stream account its own order number prefix", held.StreamOrderNo, why)
-		return nil, c.fail(ctx, held, []string{msg}, ErrOrderNoTaken)
+		msg := fmt.Sprintf("Stream already holds an order numbered %s %s; give each integration that shares this Stream account its own order number prefix", held.StreamOrderNo, why)
+		return nil, c.fail(ctx, h, []string{msg}, ErrOrderNoTaken)
 	}
-	return c.finish(ctx, held, created{
+	return c.finish(ctx, h, created{
 		consignmentNo: d.Header.ConsignmentNo, customerOrderNo: d.Header.CustomerOrderNo,
 		trackingID: d.TrackingID, trackingURL: d.TrackingURL, status: d.Header.OrderStatus,
 	})
 }
 
-// mismatch names what shows that the order read back is not the one the
-// record describes, or returns "".
+// mismatch says what shows that the order read back is not the one the
+// record describes, or returns "". The profile's mark decides; the customer
+// order number and postcode catch an order number the profile itself used
+// for another order (its prefix changed, say).
 func mismatch(held *Shipment, d *stream.OrderDetail) string {
+	if strings.TrimSpace(d.Header.ExternalClientID) != Marker(held.ProfileID) {
+		return "that this integration did not create"
+	}
 	if a, b := strings.TrimSpace(held.CustomerOrderNo), strings.TrimSpace(d.Header.CustomerOrderNo); a != "" && b != "" && !strings.EqualFold(a, b) {
-		return "customer order number"
+		return "for a different customer order number"
 	}
 	if a, b := normPostcode(held.ConsigneePostcode), normPostcode(postcodeOf(d)); a != "" && b != "" && a != b {
-		return "delivery postcode"
+		return "for a different delivery postcode"
 	}
 	return ""
 }
@@ -449,8 +620,8 @@ func normPostcode(p string) string {
 }
 
 // finish records the created order and ends the claim.
-func (c *Creator) finish(ctx context.Context, held *Shipment, r created) (*Shipment, error) {
-	s, err := c.settle(ctx, held, func(s *Shipment) {
+func (c *Creator) finish(ctx context.Context, h *hold, r created) (*Shipment, error) {
+	s, err := h.settle(ctx, true, func(s *Shipment) {
 		s.State = StateCreated
 		s.ConsignmentNo = r.consignmentNo
 		if r.customerOrderNo != "" {
@@ -473,6 +644,7 @@ func (c *Creator) finish(ctx context.Context, held *Shipment, r created) (*Shipm
 		if errors.Is(err, errLostClaim) {
 			return nil, err
 		}
+		held := h.current()
 		return nil, fmt.Errorf("record stream order %s (consignment %s): %w: %w", held.StreamOrderNo, r.consignmentNo, ErrPending, err)
 	}
 	if s.State == StateCancelled {
@@ -482,17 +654,22 @@ func (c *Creator) finish(ctx context.Context, held *Shipment, r created) (*Shipm
 }
 
 // fail records a definite refusal and ends the claim, so that a corrected
-// request may claim the order again.
-func (c *Creator) fail(ctx context.Context, held *Shipment, msgs []string, cause error) error {
+// request may claim the order again. errLostClaim when another request
+// holds the claim now: its outcome is the order's, not this refusal.
+func (c *Creator) fail(ctx context.Context, h *hold, msgs []string, cause error) error {
+	held := h.current()
 	refused := &RefusedError{OrderID: held.OrderID, StreamOrderNo: held.StreamOrderNo, Messages: msgs, Err: cause}
-	_, err := c.settle(ctx, held, func(s *Shipment) {
+	_, err := h.settle(ctx, true, func(s *Shipment) {
 		s.State = StateFailed
 		s.LastError = strings.Join(msgs, "\n")
 		s.ClaimID = ""
 		s.LeaseUntil = time.Time{}
 		s.UpdatedAt = c.now()
 	})
-	if err != nil && !errors.Is(err, errLostClaim) {
+	switch {
+	case errors.Is(err, errLostClaim):
+		return errLostClaim
+	case err != nil:
 		return fmt.Errorf("%w (recording it failed: %w)", refused, err)
 	}
 	return refused
@@ -500,45 +677,22 @@ func (c *Creator) fail(ctx context.Context, held *Shipment, msgs []string, cause
 
 // release keeps the record pending but ends the lease at once, so that the
 // next attempt takes it over and reads Stream before posting. It returns
-// the error for the caller, matching ErrPending.
-func (c *Creator) release(ctx context.Context, held *Shipment, cause error) error {
-	_, err := c.settle(ctx, held, func(s *Shipment) {
+// the error for the caller, matching ErrPending; errLostClaim when another
+// request holds the claim now.
+func (c *Creator) release(ctx context.Context, h *hold, cause error) error {
+	held := h.current()
+	_, err := h.settle(ctx, true, func(s *Shipment) {
 		s.LastError = cause.Error()
 		s.LeaseUntil = c.now()
 		s.UpdatedAt = s.LeaseUntil
 	})
-	if err != nil && !errors.Is(err, errLostClaim) {
+	switch {
+	case errors.Is(err, errLostClaim):
+		return errLostClaim
+	case err != nil:
 		return fmt.Errorf("create stream order %s for order %s: %w: %w (recording it failed: %v)", held.StreamOrderNo, held.OrderID, ErrPending, cause, err)
 	}
 	return fmt.Errorf("create stream order %s for order %s: %w; it will be read from Stream before any new create: %w", held.StreamOrderNo, held.OrderID, ErrPending, cause)
-}
-
-// settle writes change to the record while this request's claim holds it.
-// The write is conditional on the version; when it loses, the record is
-// read again and the change re-applied as long as it is still pending under
-// this claim. errLostClaim when it is not.
-func (c *Creator) settle(ctx context.Context, held *Shipment, change func(*Shipment)) (*Shipment, error) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-	defer cancel()
-	cur := held
-	for range maxWriteRounds {
-		next := Clone(cur)
-		change(next)
-		err := c.Store.Update(wctx, next)
-		if err == nil {
-			return next, nil
-		}
-		if !errors.Is(err, ErrConflict) {
-			return nil, err
-		}
-		if cur, err = c.Store.Get(wctx, held.ProfileID, held.OrderID); err != nil {
-			return nil, err
-		}
-		if cur.State != StatePending || cur.ClaimID != held.ClaimID {
-			return nil, errLostClaim
-		}
-	}
-	return nil, fmt.Errorf("update shipment %s: %d writes lost to concurrent changes: %w", held.OrderID, maxWriteRounds, ErrConflict)
 }
 
 // wait polls a record another request holds until it is settled (returned)

@@ -155,8 +155,12 @@ func TestWaiterSharesTheHoldersRefusal(t *testing.T) {
 
 func TestWaiterTakesOverWhenTheLeaseEnds(t *testing.T) {
 	e := newUnitEnv(t)
-	shipmenttest.MustClaim(t, e.store, shipmenttest.Pending(e.profile, "100004", e.clk.Now()), e.clk.Now(), shipment.ClaimedNew)
-	hooked := &pollHook{MemStore: e.store, hook: func() { e.clk.Advance(2 * time.Minute) }}
+	dead := shipmenttest.Pending(e.profile, "100004", e.clk.Now())
+	dead.LeaseUntil = e.clk.Now().Add(shipment.DefaultLease)
+	shipmenttest.MustClaim(t, e.store, dead, e.clk.Now(), shipment.ClaimedNew)
+	// The holder died right after claiming: nothing renews its claim, which
+	// ends one DefaultLease after it was made.
+	hooked := &pollHook{MemStore: e.store, hook: func() { e.clk.Advance(shipment.DefaultLease) }}
 	hooked.armed.Store(true)
 	e.creator.Store = hooked
 	f := &fakeStream{create: func(_ context.Context, o *stream.Order) (*stream.CreateResult, error) { return accepted(o), nil }}
@@ -397,22 +401,322 @@ func TestFileManifestNumbersReferencesPerDay(t *testing.T) {
 	}
 }
 
-func TestHoldersStreamCallsEndBeforeTheLease(t *testing.T) {
+// detailOf is the order Stream holds after o was posted, as a read shows it.
+func detailOf(o *stream.Order) *stream.OrderDetail {
+	addr := o.Delivery.Address
+	return &stream.OrderDetail{
+		TrackingID: "TRK" + o.Header.OrderNo, TrackingURL: "https://track.example/TRK" + o.Header.OrderNo,
+		Header: stream.DetailHeader{ConsignmentNo: "C-" + o.Header.OrderNo, OrderNo: o.Header.OrderNo,
+			CustomerOrderNo: o.Header.CustomerOrderNo, ExternalClientID: o.Header.ExternalClientID, OrderStatus: "UNCONFIRMED",
+			Customer: o.Header.Customer},
+		Groups: []stream.Group{{Type: "DELIVERY", DeliveryMethod: o.Delivery.DeliveryMethod, Address: &addr}},
+	}
+}
+
+func TestEnsureStampsTheProfilesMark(t *testing.T) {
 	e := newUnitEnv(t)
-	e.creator.Lease = 10 * time.Second
-	var left time.Duration
-	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
-		dl, ok := ctx.Deadline()
-		if !ok {
-			t.Error("the create runs without a deadline")
-		}
-		left = time.Until(dl)
+	var sent string
+	f := &fakeStream{create: func(_ context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		sent = o.Header.ExternalClientID
 		return accepted(o), nil
 	}}
-	if _, err := e.creator.Ensure(t.Context(), e.request("100014", f)); err != nil {
+	req := e.request("100020", f)
+	req.Order.Header.ExternalClientID = "SOMETHING-ELSE"
+	if _, err := e.creator.Ensure(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}
-	if left <= 0 || left > 8*time.Second {
-		t.Fatalf("the create had %s left, want at most four fifths of the 10s lease", left)
+	other := shipment.Marker(shipmenttest.ProfileID(t))
+	if want := shipment.Marker(e.profile); sent != want || len(want) > 17 || want == other || strings.Contains(e.profile, want[2:]) {
+		t.Fatalf("the order carried mark %q, want %q: short, per profile, not a piece of the profile ID", sent, want)
+	}
+	if req.Order.Header.ExternalClientID != "SOMETHING-ELSE" {
+		t.Fatal("Ensure changed the caller's order")
+	}
+}
+
+// TestReadBackChecksEachIdentity: after a duplicate refusal, the order read
+// back is adopted only if it carries the profile's mark, the customer order
+// number and the delivery postcode of the order posted. Each case differs in
+// one of them only, so each check is needed on its own.
+func TestReadBackChecksEachIdentity(t *testing.T) {
+	cases := map[string]struct {
+		change func(d *stream.OrderDetail)
+		why    string
+	}{
+		"same order": {change: func(*stream.OrderDetail) {}},
+		"another profile's mark": {change: func(d *stream.OrderDetail) {
+			d.Header.ExternalClientID = shipment.Marker(shipmenttest.ProfileID(t))
+		}, why: "did not create"},
+		"no mark": {change: func(d *stream.OrderDetail) { d.Header.ExternalClientID = "" }, why: "did not create"},
+		"another customer order number": {change: func(d *stream.OrderDetail) {
+			d.Header.CustomerOrderNo = "REF-999999"
+		}, why: "customer order number"},
+		"another postcode": {change: func(d *stream.OrderDetail) {
+			a := *d.Groups[0].Address
+			a.Postcode = "M1 1AE"
+			d.Groups[0].Address = &a
+		}, why: "postcode"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := newUnitEnv(t)
+			var held *stream.OrderDetail
+			f := &fakeStream{}
+			f.create = func(_ context.Context, o *stream.Order) (*stream.CreateResult, error) {
+				held = detailOf(o)
+				c.change(held)
+				return nil, &stream.ValidationError{Op: "create order", Status: 422,
+					Messages: []stream.Message{{Code: "DUPLICATE", Description: "orderNo exists", Severity: "ERROR"}}}
+			}
+			f.get = func(context.Context, string) (*stream.OrderDetail, error) { return held, nil }
+			s, err := e.creator.Ensure(t.Context(), e.request("100021", f))
+			rec := shipmenttest.MustGet(t, e.store, e.profile, "100021")
+			if c.why == "" {
+				if err != nil || s.ConsignmentNo != "C-LS100021" || rec.State != shipment.StateCreated {
+					t.Fatalf("Ensure of an order Stream holds as posted: %v, record %s; want it adopted", err, rec.State)
+				}
+				return
+			}
+			if !errors.Is(err, shipment.ErrOrderNoTaken) || !strings.Contains(err.Error(), c.why) {
+				t.Fatalf("Ensure finding %s: %v, want ErrOrderNoTaken saying %q", name, err, c.why)
+			}
+			if rec.State != shipment.StateFailed || rec.ConsignmentNo != "" || rec.TrackingID != "" {
+				t.Fatalf("record after %s: %s consignment %q tracking %q, want failed without Stream's order", name, rec.State, rec.ConsignmentNo, rec.TrackingID)
+			}
+			if f.creates.Load() != 1 || f.gets.Load() != 1 {
+				t.Fatalf("%d creates %d reads, want 1 and 1", f.creates.Load(), f.gets.Load())
+			}
+		})
+	}
+}
+
+// getHook calls hook on the n-th Get (1-based) and counts every Get.
+type getHook struct {
+	*shipment.MemStore
+	n    int32
+	gets atomic.Int32
+	hook func()
+}
+
+func (g *getHook) Get(ctx context.Context, profileID, orderID string) (*shipment.Shipment, error) {
+	if g.gets.Add(1) == g.n {
+		g.hook()
+	}
+	return g.MemStore.Get(ctx, profileID, orderID)
+}
+
+// TestTakenOverClaimDoesNotRecordItsOutcome: while a holder waited on
+// Stream past its lease, another request took the claim over and is still
+// working. Whatever the old holder learnt (created, refused, unsettled), it
+// must not write it over the new holder's claim; it waits for the new
+// holder and returns that outcome.
+func TestTakenOverClaimDoesNotRecordItsOutcome(t *testing.T) {
+	outcomes := map[string]func(o *stream.Order) (*stream.CreateResult, error){
+		"created": func(o *stream.Order) (*stream.CreateResult, error) { return accepted(o), nil },
+		"refused": func(*stream.Order) (*stream.CreateResult, error) {
+			return nil, &stream.ValidationError{Op: "create order", Status: 422,
+				Messages: []stream.Message{{Code: "UNKNOWNMETHOD", Description: "no such method", Severity: "ERROR"}}}
+		},
+		"unsettled": func(*stream.Order) (*stream.CreateResult, error) {
+			return nil, &stream.RateLimitError{Op: "create order", Attempts: 8}
+		},
+	}
+	for name, outcome := range outcomes {
+		t.Run(name, func(t *testing.T) {
+			e := newUnitEnv(t)
+			var taken *shipment.Shipment
+			hooked := &getHook{MemStore: e.store, n: 2}
+			// The second Get is the old holder's wait for the new one: the
+			// new holder finishes then.
+			hooked.hook = func() {
+				rec := shipment.Clone(taken)
+				rec.State = shipment.StateCreated
+				rec.ConsignmentNo = "C-TAKER"
+				rec.TrackingID = "TAKER-TRK"
+				rec.ClaimID = ""
+				rec.LeaseUntil = time.Time{}
+				shipmenttest.MustUpdate(t, e.store, rec)
+			}
+			e.creator.Store = hooked
+			f := &fakeStream{create: func(_ context.Context, o *stream.Order) (*stream.CreateResult, error) {
+				later := e.clk.Now().Add(time.Hour)
+				taker := shipmenttest.Pending(e.profile, "100022", later)
+				taker.ClaimID = "taker"
+				taken = shipmenttest.MustClaim(t, e.store, taker, later, shipment.ClaimedExpired)
+				return outcome(o)
+			}}
+			s, err := e.creator.Ensure(t.Context(), e.request("100022", f))
+			if err != nil || s.TrackingID != "TAKER-TRK" || s.ConsignmentNo != "C-TAKER" {
+				t.Fatalf("old holder's Ensure: %v %+v, want the new holder's C-TAKER/TAKER-TRK", err, s)
+			}
+			if hooked.gets.Load() < 2 {
+				t.Fatalf("the old holder did not wait for the new one (%d reads)", hooked.gets.Load())
+			}
+			if f.creates.Load() != 1 || f.gets.Load() != 0 {
+				t.Fatalf("%d creates %d reads, want only the old holder's create", f.creates.Load(), f.gets.Load())
+			}
+		})
+	}
+}
+
+// leaseEvents reports each write that renewed a pending claim's lease.
+type leaseEvents struct {
+	shipment.Store
+	renewed chan time.Time
+	failing atomic.Bool
+}
+
+func (l *leaseEvents) Update(ctx context.Context, s *shipment.Shipment) error {
+	if l.failing.Load() {
+		return errors.New("store unavailable")
+	}
+	before, _ := l.Store.Get(ctx, s.ProfileID, s.OrderID)
+	err := l.Store.Update(ctx, s)
+	if err == nil && before != nil && s.State == shipment.StatePending && s.ClaimID == before.ClaimID && s.LeaseUntil.After(before.LeaseUntil) {
+		select {
+		case l.renewed <- s.LeaseUntil:
+		default:
+		}
+	}
+	return err
+}
+
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(20 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+func TestLiveSlowHolderIsNotTakenOver(t *testing.T) {
+	const lease = 300 * time.Millisecond
+	st := &leaseEvents{Store: shipment.NewMemStore(nil), renewed: make(chan time.Time, 16)}
+	c := &shipment.Creator{Store: st, Lease: lease, PollMin: time.Millisecond, PollMax: 10 * time.Millisecond}
+	profileID := shipmenttest.ProfileID(t)
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	var f *fakeStream
+	f = &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		if f.creates.Load() > 1 {
+			return nil, errors.New("a second create while the holder works")
+		}
+		close(entered)
+		select {
+		case <-proceed:
+			return accepted(o), nil
+		case <-ctx.Done():
+			return nil, context.Cause(ctx)
+		}
+	}}
+	req := shipment.EnsureRequest{ProfileID: profileID, OrderID: "100023", Origin: shipment.OriginLabel,
+		Order: shipmenttest.Order("LS100023", "100023"), Stream: f}
+	type result struct {
+		s   *shipment.Shipment
+		err error
+	}
+	holder, waiter := make(chan result, 1), make(chan result, 1)
+	go func() { s, err := c.Ensure(t.Context(), req); holder <- result{s, err} }()
+	within(t, entered, "the holder's create")
+	first := shipmenttest.MustGet(t, st, profileID, "100023")
+	go func() { s, err := c.Ensure(t.Context(), req); waiter <- result{s, err} }()
+	// Wait until the holder has renewed its claim to a lease ending a whole
+	// lease after its first one: by then the first lease is over, and the
+	// waiter would have taken the claim over had it not been renewed.
+	for until := first.LeaseUntil; until.Before(first.LeaseUntil.Add(lease)); {
+		until = within(t, st.renewed, "a renewal of the holder's lease")
+	}
+	if n := f.creates.Load() + f.gets.Load(); n != 1 {
+		t.Fatalf("while the holder worked Stream saw %d calls, want only its create", n)
+	}
+	close(proceed)
+	h, w := within(t, holder, "the holder"), within(t, waiter, "the waiter")
+	if h.err != nil || w.err != nil {
+		t.Fatalf("holder: %v, waiter: %v", h.err, w.err)
+	}
+	if w.s.ConsignmentNo != h.s.ConsignmentNo || h.s.ConsignmentNo != "C-LS100023" {
+		t.Fatalf("waiter got %s, holder %s; want both the holder's C-LS100023", w.s.ConsignmentNo, h.s.ConsignmentNo)
+	}
+	if f.creates.Load() != 1 || f.gets.Load() != 0 {
+		t.Fatalf("%d creates %d reads, want the holder's create only", f.creates.Load(), f.gets.Load())
+	}
+}
+
+func TestHolderStopsWhenItsLeaseCannotBeRenewed(t *testing.T) {
+	e := newUnitEnv(t)
+	st := &leaseEvents{Store: e.store, renewed: make(chan time.Time, 16)}
+	e.creator.Store = st
+	e.creator.Lease = 200 * time.Millisecond
+	var cause error
+	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		// The store fails from now on: no renewal lands, and the create
+		// (slow) is cut before the lease ends.
+		st.failing.Store(true)
+		select {
+		case <-ctx.Done():
+			cause = context.Cause(ctx)
+			return nil, cause
+		case <-time.After(20 * time.Second):
+			return nil, errors.New("the create was not cut")
+		}
+	}}
+	_, err := e.creator.Ensure(t.Context(), e.request("100024", f))
+	if !errors.Is(err, shipment.ErrPending) || cause == nil || !strings.Contains(cause.Error(), "could not be renewed") {
+		t.Fatalf("Ensure: %v (create cut by %v), want ErrPending after the create was cut for want of a renewal", err, cause)
+	}
+}
+
+func TestHolderStopsWhenItsClaimIsTakenOver(t *testing.T) {
+	e := newUnitEnv(t)
+	e.creator.Lease = 200 * time.Millisecond
+	var cause error
+	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		// Another request takes the claim over (as if this one had stalled
+		// past its lease); this one's next renewal finds it gone.
+		later := e.clk.Now().Add(time.Hour)
+		taker := shipmenttest.Pending(e.profile, "100025", later)
+		taker.ClaimID = "taker"
+		rec := shipmenttest.MustClaim(t, e.store, taker, later, shipment.ClaimedExpired)
+		select {
+		case <-ctx.Done():
+			cause = context.Cause(ctx)
+		case <-time.After(20 * time.Second):
+			return nil, errors.New("the create was not cut")
+		}
+		rec.State = shipment.StateCreated
+		rec.ConsignmentNo = "C-TAKER"
+		rec.ClaimID = ""
+		shipmenttest.MustUpdate(t, e.store, rec)
+		return nil, cause
+	}}
+	s, err := e.creator.Ensure(t.Context(), e.request("100025", f))
+	if err != nil || s.ConsignmentNo != "C-TAKER" {
+		t.Fatalf("Ensure: %v %+v, want the new holder's C-TAKER", err, s)
+	}
+	if cause == nil || !strings.Contains(cause.Error(), "taken over") {
+		t.Fatalf("the create was cut by %v, want the lost claim", cause)
+	}
+}
+
+func TestClaimsHoldAShortLease(t *testing.T) {
+	// A dead holder's claim blocks its order for one lease: it must be
+	// seconds, well inside a relabel's 25 s, not minutes.
+	if shipment.DefaultLease > 15*time.Second {
+		t.Fatalf("DefaultLease %s: a dead holder would block relabels for longer than a request may wait", shipment.DefaultLease)
+	}
+	e := newUnitEnv(t)
+	var lease time.Time
+	f := &fakeStream{create: func(ctx context.Context, o *stream.Order) (*stream.CreateResult, error) {
+		lease = shipmenttest.MustGet(t, e.store, e.profile, "100026").LeaseUntil
+		return accepted(o), nil
+	}}
+	if _, err := e.creator.Ensure(t.Context(), e.request("100026", f)); err != nil {
+		t.Fatal(err)
+	}
+	if !lease.Equal(e.clk.Now().Add(shipment.DefaultLease)) {
+		t.Fatalf("claim leased until %s, want now + DefaultLease (%s)", lease, shipment.DefaultLease)
 	}
 }

@@ -12,12 +12,18 @@
 // Records are kept per profile, so two profiles may use the same Linnworks
 // OrderId. Stream order numbers, though, must be unique per Stream account:
 // the caller builds them (the profile's ORDER_NUMBER_PREFIX followed by the
-// NumOrderId), so profiles sharing a Stream account need distinct prefixes.
-// Without them the second profile's create is refused as a duplicate; the
-// Creator then reads the order and, finding a different customer order
-// number or delivery postcode, refuses to adopt it (ErrOrderNoTaken) and
-// asks for a prefix. Orders identical in both would be taken for the same
-// order, which is why the prefix is the rule.
+// NumOrderId), so profiles sharing a Stream account need distinct prefixes
+// (the wizard refuses a second profile on one account and prefix). Every
+// order the Creator posts carries its profile's mark (Marker) in
+// externalClientId, and an order read back to settle a doubt is adopted
+// only with that mark and the record's customer order number and postcode:
+// a profile whose order number is taken by another profile's order is
+// refused (ErrOrderNoTaken) and asked for a prefix, however alike the two
+// orders are. A profile never holds, cancels or files another's order.
+//
+// A claim is leased for a few seconds and renewed by its holder while it
+// works, so the claim of a holder that died ends within one lease and the
+// next request takes it over, reading Stream before posting anything.
 package shipment
 
 import (

@@ -22,7 +22,8 @@ func (h *Handlers) handleConfigDeleted(ctx context.Context, c *call, _ *ConfigDe
 		}
 		wizard.Forget(p)
 		p.MarkDeleted(h.now().UTC(), h.retention)
-		err := h.store.Update(ctx, p)
+		// Save releases the profile's order numbering with the same write.
+		err := wizard.Save(ctx, h.store, p)
 		switch {
 		case err == nil:
 			c.log.Info("profile deleted", "expires_at", p.ExpiresAt)

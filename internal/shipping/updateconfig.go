@@ -40,7 +40,9 @@ func (h *Handlers) handleUpdateConfig(ctx context.Context, c *call, req *UpdateC
 		return nil, fmt.Errorf("save stage %s: %w", from, err)
 	}
 	p.UpdatedAt = h.now().UTC()
-	switch err := h.store.Update(ctx, p); {
+	// Save holds the profile's order numbering on its Stream account in the
+	// same conditional write, refusing a clash with another profile.
+	switch err := wizard.Save(ctx, h.store, p); {
 	case errors.Is(err, profile.ErrConflict):
 		return nil, fail(msgConflict)
 	case errors.Is(err, profile.ErrNotFound):

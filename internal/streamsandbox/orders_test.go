@@ -523,3 +523,31 @@ func TestRequestBodyMustBeJSON(t *testing.T) {
 		t.Errorf("JSON with charset: HTTP %d %s", r.status, r.raw)
 	}
 }
+
+// TestExternalClientIDIsEchoed: the header's externalClientId (the mark a
+// client stamps on its orders) comes back on GET as sent, in either of the
+// two spellings the reference records, and an order without one reads
+// back with an empty one.
+func TestExternalClientIDIsEchoed(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token()
+	cases := []struct{ orderNo, field, sent, want string }{
+		{"X1", "externalClientId", "LS0a1b2c3d4e5f60", "LS0a1b2c3d4e5f60"},
+		{"X2", "externalClientID", "LS-KB-SPELLING", "LS-KB-SPELLING"},
+		{"X3", "", "", ""},
+	}
+	for _, c := range cases {
+		body := deliveryOrder(c.orderNo)
+		if c.field != "" {
+			set(body, "header."+c.field, c.sent)
+		}
+		e.createOrder(tok, body)
+		r := e.api(tok, http.MethodGet, "/orders/orders/"+c.orderNo, nil)
+		if r.status != 200 {
+			t.Fatalf("GET %s: HTTP %d %s", c.orderNo, r.status, r.raw)
+		}
+		if got := get(t, r.body, "response", "order", "header", "externalClientId"); got != c.want {
+			t.Errorf("order %s sent %s %q: read back externalClientId %v, want %q", c.orderNo, c.field, c.sent, got, c.want)
+		}
+	}
+}

@@ -375,7 +375,7 @@ func definitions() []Item {
 			Pattern:     patternGUID, PatternError: "Enter the token as a GUID (32 hexadecimal digits, hyphens optional)",
 			normalize: canonicalGUID},
 		{ID: ItemOrderNumberPrefix, Name: "Stream order number prefix", Group: groupAdvanced, Type: String,
-			Description: "Optional prefix of the order numbers sent to Stream (up to 10 letters, digits, _ or -)",
+			Description: "Prefix of Stream order numbers (up to 10 letters, digits, _ or -), unique per Stream account",
 			Pattern:     patternPrefix, PatternError: "Use up to 10 letters, digits, underscores or hyphens"},
 		{ID: ItemVehicleExtProps, Name: "Write vehicle details to orders", Group: groupAdvanced, Type: Boolean,
 			Description: "Driver, vehicle, run and planned date as order extended properties (stream_…)",

@@ -38,6 +38,12 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"MapsNotAliased", testMapsNotAliased},
 		{"EmptySettingKept", testEmptySettingKept},
 		{"EndedContextWritesNothing", testEndedContextWritesNothing},
+		{"NumberingHeldByOne", testNumberingHeldByOne},
+		{"NumberingMovesAndReleases", testNumberingMoves},
+		{"NumberingConcurrentHolders", testNumberingConcurrent},
+		{"NumberingStaleWriteTakesNothing", testNumberingStale},
+		{"UpdateKeepsNumbering", testUpdateKeepsNumbering},
+		{"CreateHoldsNoNumbering", testCreateHoldsNoNumbering},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -111,6 +117,9 @@ func Diff(want, got *profile.Profile) string {
 	}
 	if want.WebhookKey != got.WebhookKey {
 		add("WebhookKey", want.WebhookKey, got.WebhookKey)
+	}
+	if want.Numbering != got.Numbering {
+		add("Numbering", want.Numbering, got.Numbering)
 	}
 	if want.Deleted != got.Deleted {
 		add("Deleted", want.Deleted, got.Deleted)
@@ -492,4 +501,195 @@ func testEndedContextWritesNothing(t *testing.T, s profile.Store) {
 	if got := mustGet(t, s, p.ID); got.Stage != p.Stage || got.Version != 1 {
 		t.Fatalf("Update with an ended context wrote: stage %q version %d", got.Stage, got.Version)
 	}
+}
+
+// numbering returns a random numbering shaped like wizard.Numbering's.
+func numbering(t *testing.T) string { return randHex(t) + randHex(t) }
+
+func mustNumber(t *testing.T, s profile.Store, p *profile.Profile, n string) {
+	t.Helper()
+	if err := s.UpdateNumbering(context.Background(), p, n); err != nil {
+		t.Fatalf("UpdateNumbering %s: %v", p.Short(), err)
+	}
+	if got := mustGet(t, s, p.ID); got.Numbering != n || p.Numbering != n || got.Version != p.Version {
+		t.Fatalf("after UpdateNumbering: stored %q (version %d), profile %q (version %d), want %q", got.Numbering, got.Version, p.Numbering, p.Version, n)
+	}
+}
+
+// refused fails the test unless p cannot take n, and checks that nothing
+// of p was written.
+func refused(t *testing.T, s profile.Store, p *profile.Profile, n string) {
+	t.Helper()
+	before := mustGet(t, s, p.ID)
+	changed := profile.Clone(p)
+	changed.Stage = "REFUSED"
+	err := s.UpdateNumbering(context.Background(), changed, n)
+	if !errors.Is(err, profile.ErrNumberingTaken) {
+		t.Fatalf("UpdateNumbering of a held numbering: got %v, want ErrNumberingTaken", err)
+	}
+	if changed.Version != before.Version || changed.Numbering != before.Numbering {
+		t.Fatalf("refused UpdateNumbering changed the caller's profile: version %d numbering %q", changed.Version, changed.Numbering)
+	}
+	if d := Diff(before, mustGet(t, s, p.ID)); d != "" {
+		t.Fatalf("refused UpdateNumbering wrote: %s", d)
+	}
+}
+
+func testNumberingHeldByOne(t *testing.T, s profile.Store) {
+	a, b := NewProfile(t), NewProfile(t)
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	n := numbering(t)
+	a.Active = true
+	mustNumber(t, s, a, n)
+	refused(t, s, b, n)
+	// The holder may write again with the same numbering.
+	a.Stage = "AGAIN"
+	mustNumber(t, s, a, n)
+	if got := mustGet(t, s, a.ID); got.Stage != "AGAIN" || !got.Active {
+		t.Fatalf("holder's write: stage %q active %v", got.Stage, got.Active)
+	}
+	refused(t, s, b, n)
+}
+
+func testNumberingMoves(t *testing.T, s profile.Store) {
+	a, b := NewProfile(t), NewProfile(t)
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	first, second := numbering(t), numbering(t)
+	mustNumber(t, s, a, first)
+	// A moves (its prefix or account changed): the first numbering is free,
+	// the second held.
+	mustNumber(t, s, a, second)
+	mustNumber(t, s, b, first)
+	refused(t, s, b, second)
+	// A releases it (the profile was deleted): B may move to it, which
+	// frees the first one in turn.
+	a.Deleted = true
+	mustNumber(t, s, a, "")
+	mustNumber(t, s, b, second)
+	c := NewProfile(t)
+	mustCreate(t, s, c)
+	refused(t, s, c, second)
+	mustNumber(t, s, c, first)
+}
+
+func testNumberingConcurrent(t *testing.T, s profile.Store) {
+	const holders = 6
+	n := numbering(t)
+	ps := make([]*profile.Profile, holders)
+	for i := range ps {
+		ps[i] = NewProfile(t)
+		mustCreate(t, s, ps[i])
+	}
+	var (
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		errs  = make([]error, holders)
+	)
+	for i := range holders {
+		wg.Go(func() {
+			<-start
+			errs[i] = s.UpdateNumbering(context.Background(), ps[i], n)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("profiles %d and %d both took one numbering", winner, i)
+			}
+			winner = i
+		case errors.Is(err, profile.ErrNumberingTaken):
+		case errors.Is(err, profile.ErrConflict):
+			// DynamoDB may cancel a transaction racing another on the
+			// same item rather than evaluate its condition.
+		default:
+			t.Fatalf("holder %d: got %v, want nil, ErrNumberingTaken or ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no profile took the numbering")
+	}
+	for i, p := range ps {
+		got := mustGet(t, s, p.ID)
+		if (i == winner) != (got.Numbering == n) {
+			t.Fatalf("profile %d stored numbering %q; the winner is %d", i, got.Numbering, winner)
+		}
+	}
+}
+
+func testNumberingStale(t *testing.T, s profile.Store) {
+	a, b := NewProfile(t), NewProfile(t)
+	mustCreate(t, s, a)
+	mustCreate(t, s, b)
+	stale := mustGet(t, s, a.ID)
+	a.Stage = "MOVED ON"
+	if err := s.Update(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	n := numbering(t)
+	if err := s.UpdateNumbering(context.Background(), stale, n); !errors.Is(err, profile.ErrConflict) {
+		t.Fatalf("UpdateNumbering from a stale version: got %v, want ErrConflict", err)
+	}
+	if stale.Numbering != "" || stale.Version != 1 {
+		t.Fatalf("failed UpdateNumbering changed the caller's profile: %q version %d", stale.Numbering, stale.Version)
+	}
+	// The failed write took nothing: another profile may hold it.
+	mustNumber(t, s, b, n)
+	if got := mustGet(t, s, a.ID); got.Numbering != "" || got.Stage != "MOVED ON" {
+		t.Fatalf("stale UpdateNumbering wrote: numbering %q stage %q", got.Numbering, got.Stage)
+	}
+}
+
+func testCreateHoldsNoNumbering(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	p.Numbering = numbering(t)
+	if err := s.Create(context.Background(), p); !errors.Is(err, profile.ErrNewNumbering) {
+		t.Fatalf("Create of a profile holding a numbering: got %v, want ErrNewNumbering", err)
+	}
+	if _, err := s.Get(context.Background(), p.ID); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("refused Create stored the profile: Get returned %v", err)
+	}
+	other := NewProfile(t)
+	mustCreate(t, s, other)
+	mustNumber(t, s, other, p.Numbering)
+}
+
+func testUpdateKeepsNumbering(t *testing.T, s profile.Store) {
+	a := NewProfile(t)
+	mustCreate(t, s, a)
+	n := numbering(t)
+	mustNumber(t, s, a, n)
+	a.AccountName = "Renamed Ltd"
+	if err := s.Update(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, s, a.ID); got.Numbering != n || got.AccountName != "Renamed Ltd" {
+		t.Fatalf("Update lost the numbering: %q %q", got.Numbering, got.AccountName)
+	}
+	// Update never changes the numbering: only UpdateNumbering moves it, so
+	// that the hold and the profile never disagree.
+	sneaky := mustGet(t, s, a.ID)
+	sneaky.Numbering = numbering(t)
+	if err := s.Update(context.Background(), sneaky); !errors.Is(err, profile.ErrConflict) {
+		t.Fatalf("Update changing the numbering: got %v, want ErrConflict", err)
+	}
+	if got := mustGet(t, s, a.ID); got.Numbering != n || got.Version != a.Version {
+		t.Fatalf("refused Update wrote: numbering %q version %d", got.Numbering, got.Version)
+	}
+	cleared := mustGet(t, s, a.ID)
+	cleared.Numbering = ""
+	if err := s.Update(context.Background(), cleared); !errors.Is(err, profile.ErrConflict) {
+		t.Fatalf("Update dropping the numbering: got %v, want ErrConflict", err)
+	}
+	if got := mustGet(t, s, a.ID); got.Numbering != n || got.Version != a.Version {
+		t.Fatalf("refused Update wrote: numbering %q version %d", got.Numbering, got.Version)
+	}
+	b := NewProfile(t)
+	mustCreate(t, s, b)
+	mustNumber(t, s, b, sneaky.Numbering)
 }

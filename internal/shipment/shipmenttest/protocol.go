@@ -208,6 +208,8 @@ func RunProtocol(t *testing.T, newStore NewStore) {
 		{"SharedAccountWithoutPrefix", testSharedAccountCollision},
 		{"CancelledIsFinal", testCancelledIsFinal},
 		{"WaitsForLiveHolder", testWaitsForHolder},
+		{"DeadHolderAfterPostTakenOver", testDeadHolderPosted},
+		{"DeadHolderBeforePostTakenOver", testDeadHolderNotPosted},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newProtocolEnv(t, newStore)) })
@@ -296,10 +298,8 @@ func crashed(t *testing.T, e *protocolEnv, orderID, orderNo string) {
 
 func testCrashAdopts(t *testing.T, e *protocolEnv) {
 	crashed(t, e, "100003", "LS100003")
-	// The crashed request's create reached Stream.
-	if _, err := e.sb.Client.CreateOrder(ctxOf(t), Order("LS100003", "100003")); err != nil {
-		t.Fatal(err)
-	}
+	// The crashed request's create reached Stream, with the profile's mark.
+	e.postedByHolder(t, "100003", "LS100003")
 	s, err := e.creator.Ensure(ctxOf(t), e.request("100003", "LS100003"))
 	if err != nil {
 		t.Fatalf("Ensure after a crash: %v", err)
@@ -310,6 +310,17 @@ func testCrashAdopts(t *testing.T, e *protocolEnv) {
 		t.Fatalf("adopted order status %q, want Stream's UNCONFIRMED", s.StreamStatus)
 	}
 	e.calls(t, 0, 1)
+}
+
+// postedByHolder creates the order in Stream as a holder of this profile
+// that then died would have: stamped with the profile's mark.
+func (e *protocolEnv) postedByHolder(t *testing.T, orderID, orderNo string) {
+	t.Helper()
+	o := Order(orderNo, orderID)
+	o.Header.ExternalClientID = shipment.Marker(e.profile)
+	if _, err := e.sb.Client.CreateOrder(ctxOf(t), o); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func testCrashCreates(t *testing.T, e *protocolEnv) {
@@ -390,29 +401,37 @@ func testTwoProfiles(t *testing.T, e *protocolEnv) {
 }
 
 func testSharedAccountCollision(t *testing.T, e *protocolEnv) {
-	// Two profiles on one Stream account without prefixes: the second
-	// profile's order number is taken by the first profile's order, which
-	// it must not adopt.
+	// Two profiles on one Stream account, both without an order number
+	// prefix, label the same Linnworks OrderId for the same consignee: the
+	// second profile's order number is taken by the first profile's order,
+	// which looks alike in every detail but the profile's mark. The second
+	// must not adopt it.
 	if _, err := e.creator.Ensure(ctxOf(t), e.request("100007", "100007")); err != nil {
 		t.Fatal(err)
 	}
 	first := MustGet(t, e.store, e.profile, "100007")
 	b := e.request("100007", "100007")
 	b.ProfileID = ProfileID(t)
-	b.Order.Header.CustomerOrderNo = "OTHER-ACCOUNT-REF"
-	b.Order.Delivery.Address.Postcode = "M1 1AE"
 	_, err := e.creator.Ensure(ctxOf(t), b)
-	if !errors.Is(err, shipment.ErrOrderNoTaken) || !errors.Is(err, shipment.ErrRefused) || !strings.Contains(err.Error(), "prefix") {
-		t.Fatalf("Ensure of a colliding order number: %v, want a refusal naming the prefix", err)
+	if !errors.Is(err, shipment.ErrOrderNoTaken) || !errors.Is(err, shipment.ErrRefused) || !strings.Contains(err.Error(), "prefix") ||
+		!strings.Contains(err.Error(), "did not create") {
+		t.Fatalf("Ensure of a colliding order number: %v, want a refusal saying this integration did not create it, naming the prefix", err)
 	}
-	if rec := MustGet(t, e.store, b.ProfileID, "100007"); rec.State != shipment.StateFailed || rec.ConsignmentNo != "" {
-		t.Fatalf("colliding profile's record: state %s consignment %q, want failed without one", rec.State, rec.ConsignmentNo)
+	rec := MustGet(t, e.store, b.ProfileID, "100007")
+	if rec.State != shipment.StateFailed || rec.ConsignmentNo != "" || rec.TrackingID != "" {
+		t.Fatalf("colliding profile's record: state %s consignment %q tracking %q, want failed without either", rec.State, rec.ConsignmentNo, rec.TrackingID)
 	}
 	o := e.sb.OneOrder(t, "100007")
 	if d := Diff(first, MustGet(t, e.store, e.profile, "100007")); d != "" || first.ConsignmentNo != o.ConsignmentNo {
 		t.Fatalf("first profile's record changed: %s", d)
 	}
-	e.calls(t, 2, 1)
+	// A repeat by the second profile claims the failed record again and is
+	// refused again; it never adopts the first profile's order.
+	if _, err := e.creator.Ensure(ctxOf(t), b); !errors.Is(err, shipment.ErrOrderNoTaken) {
+		t.Fatalf("repeated Ensure of the colliding order: %v, want ErrOrderNoTaken", err)
+	}
+	e.sb.OneOrder(t, "100007")
+	e.calls(t, 3, 2)
 }
 
 func testCancelledIsFinal(t *testing.T, e *protocolEnv) {
@@ -481,4 +500,43 @@ func testWaitsForHolder(t *testing.T, e *protocolEnv) {
 		t.Fatalf("waiting Ensure got %s/%s, want the holder's SB-HOLDER/HOLDERTRK", got.ConsignmentNo, got.TrackingID)
 	}
 	e.calls(t, 0, 0)
+}
+
+// shortLease is the lease of the dead-holder cases: short, so the test
+// waits for it, and long enough for a renewal on a loaded machine.
+const shortLease = time.Second
+
+// diedHolding leaves the record as a request that claimed it just now, with
+// the lease e.creator gives, and then died (no renewal follows).
+func diedHolding(t *testing.T, e *protocolEnv, orderID, orderNo string) {
+	now := time.Now()
+	rec := Pending(e.profile, orderID, now)
+	rec.StreamOrderNo = orderNo
+	rec.LeaseUntil = now.Add(e.creator.Lease)
+	MustClaim(t, e.store, rec, now, shipment.ClaimedNew)
+}
+
+func testDeadHolderPosted(t *testing.T, e *protocolEnv) {
+	e.creator.Lease = shortLease
+	diedHolding(t, e, "100012", "LS100012")
+	e.postedByHolder(t, "100012", "LS100012")
+	// The relabel waits out the dead holder's lease (one lease, as nothing
+	// renews it), takes the claim over and finds the order by reading.
+	s, err := e.creator.Ensure(ctxOf(t), e.request("100012", "LS100012"))
+	if err != nil {
+		t.Fatalf("Ensure after the holder died: %v", err)
+	}
+	checkCreated(t, s, e.sb.OneOrder(t, "LS100012"))
+	e.calls(t, 0, 1)
+}
+
+func testDeadHolderNotPosted(t *testing.T, e *protocolEnv) {
+	e.creator.Lease = shortLease
+	diedHolding(t, e, "100013", "LS100013")
+	s, err := e.creator.Ensure(ctxOf(t), e.request("100013", "LS100013"))
+	if err != nil {
+		t.Fatalf("Ensure after the holder died: %v", err)
+	}
+	checkCreated(t, s, e.sb.OneOrder(t, "LS100013"))
+	e.calls(t, 1, 1)
 }
