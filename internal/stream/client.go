@@ -322,3 +322,26 @@ func (p *Pool) Client(acct Account) (*Client, error) {
 	p.clients[key] = c
 	return c, nil
 }
+
+// Detached returns a client of the account that counts against the
+// account's shared request budget but has its own token and is not kept by
+// the pool: a credentials check made while profiles of the account are
+// busy neither exceeds Stream's limit nor leaves a client behind for every
+// secret someone types.
+func (p *Pool) Detached(acct Account) (*Client, error) {
+	if p.optErr != nil {
+		return nil, p.optErr
+	}
+	if _, err := acct.validate(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	lk := acct.limitKey()
+	state, ok := p.states[lk]
+	if !ok {
+		state = newAccountState(p.opts)
+		p.states[lk] = state
+	}
+	p.mu.Unlock()
+	return newClient(acct, p.opts, state)
+}

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"linnstream/internal/profile"
+	"linnstream/internal/stream"
 )
 
 // StreamChecker checks Stream API credentials with a live token request. The
@@ -412,6 +413,13 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Stream credentials: %w", ctx.Err())
+			}
+			var rl *stream.RateLimitError
+			if errors.As(err, &rl) {
+				return userError("the credentials could not be checked: %s", rl.Explain())
+			}
+			if errors.Is(err, stream.ErrWrongURL) {
+				return userError("check STREAM_API_URL: %s", clip(redact(err.Error(), secret), 300))
 			}
 			if errors.Is(err, ErrUnavailable) {
 				return userError("Stream could not be reached to check the credentials; try again in a few minutes (%s)", clip(redact(err.Error(), secret), 300))
