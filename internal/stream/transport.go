@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"linnstream/internal/netfail"
 )
 
 // kind decides how a request may be retried.
@@ -101,7 +103,7 @@ func (c *Client) send(ctx context.Context, req request, token string) (*response
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: fmt.Errorf("%w: %w", errAnswerCut, c.scrubErr(err, token, req.secret))}
+		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: fmt.Errorf("%w: %w", netfail.ErrAnswerCut, c.scrubErr(err, token, req.secret))}
 	}
 	data = c.scrub(data, token, req.secret)
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, url: u}, nil
