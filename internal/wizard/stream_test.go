@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -189,5 +190,42 @@ func TestWizardWrongStreamURLSaysCheckTheURL(t *testing.T) {
 				t.Errorf("a wrong URL moved the wizard on to %s", p.Stage)
 			}
 		})
+	}
+}
+
+type limitedStream struct{}
+
+func (limitedStream) CheckCredentials(context.Context, string, string, string, string) error {
+	return streamUnavailable(&stream.RateLimitError{Op: "get token", Local: true, RetryAfter: 40 * time.Second})
+}
+
+type limitedLinnworks struct{}
+
+func (limitedLinnworks) Install(context.Context, string, string) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, &linnworks.RetryLaterError{Op: "Auth/AuthorizeByApplication", Limited: true, RetryAfter: 40 * time.Second})
+}
+
+// A check the clients' own limiters held back says so, with the wait, instead of asking to
+// try again in a few minutes.
+func TestLimitedChecksSaySo(t *testing.T) {
+	w, err := New(Options{Stream: limitedStream{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Apply(context.Background(), newProfile(), StageCredentials, credsOK)
+	want := "the credentials could not be checked: Stream's request limit for this account is used up for the next 40 s; try again then"
+	if err == nil || err.Error() != want {
+		t.Errorf("Stream limit: %v, want %q", err, want)
+	}
+	w, err = New(Options{Stream: &fakeStream{}, Linnworks: limitedLinnworks{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProfile()
+	p.Stage = StageSync
+	err = w.Apply(context.Background(), p, StageSync, syncOK)
+	want = "the API token could not be checked: Linnworks' request limit for Auth/AuthorizeByApplication on this account is used up for the next 40 s; try again then"
+	if err == nil || err.Error() != want {
+		t.Errorf("Linnworks limit: %v, want %q", err, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"linnstream/internal/linnworks"
 	"linnstream/internal/profile"
 	"linnstream/internal/stream"
 )
@@ -435,6 +436,10 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 		if err := w.linnworks.Install(ctx, token, w.base); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Linnworks token: %w", ctx.Err())
+			}
+			var lrl *linnworks.RetryLaterError
+			if errors.As(err, &lrl) && lrl.Limited {
+				return userError("the API token could not be checked: %s", lrl.Explain())
 			}
 			if errors.Is(err, ErrUnavailable) {
 				return userError("Linnworks could not be reached to check the API token; try again in a few minutes (%s)", clip(redact(err.Error(), token), 300))
