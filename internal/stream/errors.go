@@ -204,7 +204,7 @@ func (e *RateLimitError) Explain() string {
 	if e.Local {
 		return fmt.Sprintf("Stream's request limit for this account is used up for the next %s; try again then", seconds(e.RetryAfter))
 	}
-	s := "Stream's request limit for this account is used up"
+	s := "Stream rate limited the request: this account's request limit is used up"
 	if text := joinMessages(e.Messages); text != "" {
 		s += " (Stream said " + text + ")"
 	}
