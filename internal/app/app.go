@@ -64,7 +64,7 @@ type Deps struct {
 func (d *Deps) Shipping() (*shipping.Handlers, error) {
 	d.once.Do(func() {
 		opts := wizard.Options{
-			Stream:            wizard.StreamCredentials{Options: d.StreamOptions},
+			Stream:            wizard.StreamCredentials{Pool: d.Stream, Options: d.StreamOptions},
 			PublicBaseURL:     d.PublicBaseURL,
 			AllowLoopbackHTTP: d.AllowLoopbackHTTP,
 		}

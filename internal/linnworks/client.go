@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"linnstream/internal/netfail"
 )
 
 // DefaultAuthURL is where sessions are obtained, whatever the account's server.
@@ -165,13 +167,20 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
+// accountKey is the install token as one account: Linnworks reads a GUID in either case and
+// with or without hyphens, so all spellings share one session and one rate budget.
+func accountKey(token string) string {
+	return strings.ToLower(strings.ReplaceAll(token, "-", ""))
+}
+
 func (c *Client) account(token string) *account {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	a := c.accounts[token]
+	key := accountKey(token)
+	a := c.accounts[key]
 	if a == nil {
-		a = &account{token: token, hash: shortHash(token), lock: make(chan struct{}, 1), rate: newWindowLimiter()}
-		c.accounts[token] = a
+		a = &account{token: token, hash: shortHash(key), lock: make(chan struct{}, 1), rate: newWindowLimiter()}
+		c.accounts[key] = a
 	}
 	return a
 }
@@ -218,8 +227,8 @@ func (c *Client) session(ctx context.Context, a *account) (*session, error) {
 func (c *Client) drop(a *account) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.accounts[a.token] == a {
-		delete(c.accounts, a.token)
+	if key := accountKey(a.token); c.accounts[key] == a {
+		delete(c.accounts, key)
 	}
 }
 
@@ -420,11 +429,37 @@ func (c *Client) call(ctx context.Context, token string, ep endpoint, query url.
 	}
 }
 
-// sessionMessage reports whether a 400 body says the session is invalid or expired; the
-// status Linnworks uses for an expired session is not documented.
-func sessionMessage(body []byte) bool {
-	m := strings.ToLower(errorMessage(body))
-	return strings.Contains(m, "session") && (strings.Contains(m, "invalid") || strings.Contains(m, "expired"))
+// sessionWordings are the phrases (lower case) with which a Linnworks error message says the
+// session token is no longer valid. The status Linnworks uses for an expired session (400 or
+// 401) is not documented, so a 400 whose message holds one of them renews the session once,
+// like a 401. Each is matched as written: a message that merely mentions a session and a
+// problem is Linnworks refusing the data, and renewing would not help.
+var sessionWordings = []string{
+	"invalid session",           // "Invalid session token", "Invalid session"
+	"session is invalid",        // "The session is invalid"
+	"session token is invalid",  // "Session token is invalid or has been revoked"
+	"session expired",           // "Session expired"
+	"session has expired",       // "Your session has expired"
+	"session token has expired", // "The session token has expired"
+	"session token expired",     // "Session token expired"
+	"session has timed out",     // "The session has timed out"
+	"session not found",         // "Session not found"
+	"unknown session",           // "Unknown session token"
+}
+
+// sessionMessage reports whether an error body says the session is invalid or expired.
+func sessionMessage(body []byte) bool { return sessionWorded(errorMessage(body), sessionWordings) }
+
+// sessionWorded reports whether msg holds one of the wordings, ignoring case and runs of
+// white space.
+func sessionWorded(msg string, wordings []string) bool {
+	m := strings.Join(strings.Fields(strings.ToLower(msg)), " ")
+	for _, w := range wordings {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // response is a completed HTTP exchange.
@@ -451,12 +486,13 @@ func (c *Client) exchange(ctx context.Context, a *account, s *session, op string
 	for {
 		wait, ok := a.rate.reserve(op, limit, window, c.now(), budget(ctx))
 		if !ok {
-			return response{}, &RetryLaterError{Op: op, RetryAfter: wait, Reason: fmt.Sprintf("rate limit of %d per minute reached", limit)}
+			return response{}, &RetryLaterError{Op: op, RetryAfter: wait, Limited: true,
+				Reason: fmt.Sprintf("rate limit of %d per minute reached", limit)}
 		}
 		if wait > 0 {
 			c.log.DebugContext(ctx, "linnworks rate limit wait", "account", a.hash, "endpoint", op, "wait", wait.String())
 			if err := c.sleep(ctx, wait); err != nil {
-				return response{}, &RetryLaterError{Op: op, RetryAfter: wait, Reason: "waiting for rate limit", Err: err}
+				return response{}, &RetryLaterError{Op: op, RetryAfter: wait, Limited: true, Reason: "waiting for rate limit", Err: err}
 			}
 		}
 		req, err := build(ctx)
@@ -465,16 +501,17 @@ func (c *Client) exchange(ctx context.Context, a *account, s *session, op string
 		}
 		res, err := c.do(req)
 		if err != nil {
-			err = c.redact(a, s).err(err)
+			text, _ := netfail.Describe(err, "Linnworks", req.URL.Host)
+			err = &transportError{text: text, err: c.redact(a, s).err(err)}
 			if ctx.Err() == nil && idempotent && transient+1 < maxTransientTry {
 				transient++
 				d := c.backoff(transient)
-				c.log.WarnContext(ctx, "linnworks request failed, retrying", "account", a.hash, "endpoint", op, "error", err.Error(), "wait", d.String())
+				c.log.WarnContext(ctx, "linnworks request failed, retrying", "account", a.hash, "endpoint", op, "error", text, "wait", d.String())
 				if fits(ctx, d) && c.sleep(ctx, d) == nil {
 					continue
 				}
 			}
-			return response{}, &RetryLaterError{Op: op, Reason: "request failed", Err: err}
+			return response{}, &RetryLaterError{Op: op, Err: err, mayHaveRun: !idempotent}
 		}
 		switch {
 		case res.status == http.StatusTooManyRequests:
@@ -517,7 +554,7 @@ func (c *Client) do(req *http.Request) (response, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return response{}, fmt.Errorf("read response: %w", err)
+		return response{}, fmt.Errorf("%w: %w", netfail.ErrAnswerCut, err)
 	}
 	if len(body) > maxResponseBytes {
 		return response{}, fmt.Errorf("response larger than %d bytes", maxResponseBytes)
@@ -581,7 +618,8 @@ func fits(ctx context.Context, d time.Duration) bool {
 func (c *Client) statusError(op string, res response, s *session, a *account) error {
 	msg := c.redact(a, s).clean(truncate(errorMessage(res.body), maxMessageBytes))
 	if res.status >= 500 || res.status == http.StatusRequestTimeout || res.status == http.StatusTooManyRequests {
-		return &RetryLaterError{Op: op, Status: res.status, RetryAfter: res.retryAfter, Reason: msg}
+		return &RetryLaterError{Op: op, Status: res.status, RetryAfter: res.retryAfter, Reason: msg,
+			mayHaveRun: res.status != http.StatusTooManyRequests}
 	}
 	if msg == "" {
 		msg = http.StatusText(res.status)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -543,6 +544,12 @@ func TestRateLimitSlidingWindowPerAccountAndEndpoint(t *testing.T) {
 	}
 	if f.apiHits.Load() != hits {
 		t.Fatal("a request over the limit was sent")
+	}
+	// It says so in words an operator can act on.
+	var rl *linnworks.RetryLaterError
+	if !errors.As(err, &rl) || !rl.Limited ||
+		!regexp.MustCompile(`^Linnworks' request limit for OpenOrders/GetIdentifiers on this account is used up for the next \d+ s; try again then$`).MatchString(rl.Explain()) {
+		t.Fatalf("err = %v, want the client's limit explained", err)
 	}
 	// Without a deadline the 151st call waits for the first to leave the window (plus the
 	// one-second-per-minute safety margin).

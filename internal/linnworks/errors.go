@@ -26,9 +26,35 @@ type RetryLaterError struct {
 	RetryAfter time.Duration // suggested wait, 0 when unknown
 	Reason     string        // short description, never contains secrets
 	Err        error         // underlying cause, may be nil
+	// Limited is set when the client's own limiter held the request back: the endpoint's
+	// budget for the account is used up for longer than the caller's deadline allows.
+	// Nothing was sent.
+	Limited bool
+
+	// mayHaveRun is set when Linnworks may have carried the request out although the
+	// caller got no success: a 5xx answer, or a connection lost after sending.
+	mayHaveRun bool
+}
+
+// Explain says, for an operator, what happened: for a request the limiter held back, how
+// long the budget stays used up.
+func (e *RetryLaterError) Explain() string {
+	if e.Limited {
+		return fmt.Sprintf("Linnworks' request limit for %s on this account is used up for the next %s; try again then", e.Op, seconds(e.RetryAfter))
+	}
+	return strings.TrimPrefix(e.Error(), "linnworks "+e.Op+": ")
+}
+
+// seconds writes a wait as whole seconds, rounded up so that trying again after it is
+// never too early.
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%d s", max(int64((d+time.Second-1)/time.Second), 1))
 }
 
 func (e *RetryLaterError) Error() string {
+	if e.Limited {
+		return "linnworks " + e.Op + ": " + e.Explain()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "linnworks %s: retry later", e.Op)
 	if e.Status != 0 {
@@ -87,6 +113,21 @@ func IsDataError(err error) bool {
 	var de *DataError
 	return errors.As(err, &de)
 }
+
+// transportError is a failed exchange said in words (netfail); the transport's own text,
+// which names the URL and Go internals, stays in the wrapped error.
+type transportError struct {
+	text string
+	err  error
+}
+
+func (e *transportError) Error() string { return e.text }
+func (e *transportError) Unwrap() error { return e.err }
+
+// ErrOutcomeUnknown reports a request that is not safe to repeat (Orders/ProcessOrder) whose
+// outcome could not be established: Linnworks failed after it may have acted, and reading
+// the result back failed too. Check the order in Linnworks before sending it again.
+var ErrOutcomeUnknown = errors.New("linnworks: outcome unknown")
 
 // RetryAfter returns the wait suggested by a *RetryLaterError in err's chain, or 0.
 func RetryAfter(err error) time.Duration {

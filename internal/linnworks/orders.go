@@ -3,6 +3,7 @@ package linnworks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -325,6 +326,11 @@ type ProcessOptions struct {
 // ProcessOrder processes (despatches) an open order. Processing is one-way: shipping info
 // must be set before. When Linnworks answers but does not process the order the error is a
 // *DataError carrying its reason, returned with the result.
+//
+// ProcessOrder is never repeated blindly. When Linnworks fails after it may have acted (a
+// 5xx answer, a connection lost after sending) the order is read back: processed means
+// done; not processed gives a *RetryLaterError saying so (trying again is safe); a
+// read-back that fails too gives an error matching ErrOutcomeUnknown.
 func (c *Client) ProcessOrder(ctx context.Context, token, orderID string, opts ProcessOptions) (ProcessResult, error) {
 	op := epProcessOrder.path
 	if err := checkGUID(op, "orderId", orderID); err != nil {
@@ -340,7 +346,11 @@ func (c *Client) ProcessOrder(ctx context.Context, token, orderID string, opts P
 	}{orderID, opts.ScanPerformed, opts.LocationID}
 	var res ProcessResult
 	if err := c.call(ctx, token, epProcessOrder, nil, body, &res); err != nil {
-		return ProcessResult{}, err
+		var rl *RetryLaterError
+		if !errors.As(err, &rl) || !rl.mayHaveRun {
+			return ProcessResult{}, err
+		}
+		return c.processedAfterFault(ctx, token, orderID, rl)
 	}
 	if !res.Processed {
 		msg := res.Error
@@ -373,4 +383,28 @@ func checkGUIDs(op, field string, vs []string) error {
 		}
 	}
 	return nil
+}
+
+// processedAfterFault settles a ProcessOrder that failed after Linnworks may have acted on
+// it, by reading the order's processed state back.
+func (c *Client) processedAfterFault(ctx context.Context, token, orderID string, fault *RetryLaterError) (ProcessResult, error) {
+	op := epProcessOrder.path
+	what := "Linnworks failed"
+	if fault.Status != 0 {
+		what = fmt.Sprintf("Linnworks answered HTTP %d", fault.Status)
+	} else if fault.Err != nil {
+		what = fault.Err.Error()
+	}
+	o, err := c.Order(ctx, token, orderID)
+	if err != nil {
+		c.log.WarnContext(ctx, "linnworks order processing outcome unknown", "endpoint", op, "order_id", orderID)
+		return ProcessResult{}, fmt.Errorf("linnworks %s: %s and order %s could not be read back to see whether it was processed (%s); check it in Linnworks before processing it again: %w",
+			op, what, orderID, err.Error(), ErrOutcomeUnknown)
+	}
+	if o.Processed {
+		c.log.InfoContext(ctx, "linnworks processed the order although its answer failed", "endpoint", op, "order_id", orderID)
+		return ProcessResult{OrderID: orderID, Processed: true}, nil
+	}
+	return ProcessResult{}, &RetryLaterError{Op: op, Status: fault.Status, RetryAfter: fault.RetryAfter,
+		Reason: what + "; the order was read back and is not processed, so trying again is safe"}
 }

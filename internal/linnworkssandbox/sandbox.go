@@ -224,12 +224,18 @@ func (s *Sandbox) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(rec, v2, r.URL.Path, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestTooLarge", Message: "The request body is too large."})
 		return
 	}
-	if f, ok := s.takeFault(); ok {
+	f, faulted := s.takeFault(r.URL.Path)
+	if faulted {
 		if done := s.applyFault(r.Context(), rec, v2, r.URL.Path, f); done {
 			return
 		}
 	}
 	v, err := s.dispatch(r, body)
+	if faulted && f.Mode == FaultErrorAfter {
+		// The work is done (or refused); the answer is lost to a server error.
+		writeError(rec, v2, r.URL.Path, &apiError{Status: http.StatusInternalServerError, Code: "InternalServerError", Message: "An error has occurred."})
+		return
+	}
 	if err != nil {
 		var ae *apiError
 		if !errors.As(err, &ae) {

@@ -230,6 +230,9 @@ func (h *Handlers) explain(c *call, err error) string {
 		c.log.Error("handler panicked", "panic", fmt.Sprint(pe.value))
 		return internalMessage(c.requestID)
 	}
+	if msg, ok := limitWords(err); ok {
+		return msg
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		c.log.Warn("deadline exceeded", "error", err.Error(), "timeout_ms", h.timeout.Milliseconds())
 		return fmt.Sprintf("the request did not complete within the time limit of %s; please try again", h.timeout)

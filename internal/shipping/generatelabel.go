@@ -420,16 +420,11 @@ func capitalise(s string) string {
 // act on. A deadline or cancellation stays the request's own error, so the
 // shared time-out message applies.
 func streamProblem(what string, err error) error {
-	var rl *stream.RateLimitError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	msg, ok := streamWords(err)
+	if !ok {
 		return err
-	case errors.Is(err, stream.ErrConfiguration):
-		return fail("%s: %s; check the Stream API settings of the integration", what, err.Error())
-	case errors.As(err, &rl):
-		return fail("%s: Stream's request limit was reached; try again in a minute", what)
 	}
-	return fail("%s: %s", what, err.Error())
+	return fail("%s: %s", what, msg)
 }
 
 // createProblem explains why the order's Stream order is not there.
@@ -450,13 +445,15 @@ func createProblem(c *call, orderID, orderNo string, err error) error {
 		return fail("Stream refused order %s (Stream order %s): %s", orderID, refused.StreamOrderNo, strings.Join(msgs, "; "))
 	case errors.As(err, &cancelled):
 		return fail("%s", capitalise(cancelled.Error()))
+	case errors.Is(err, stream.ErrWrongURL):
+		return fail("Stream order %s was not created: check STREAM_API_URL in the integration's settings: %s", orderNo, streamCause(err))
 	case errors.Is(err, stream.ErrConfiguration):
 		return fail("Stream order %s was not created: %s; check the Stream API settings of the integration", orderNo, streamCause(err))
 	case errors.Is(err, shipment.ErrPending):
 		const retry = "try again (the next attempt checks Stream before creating anything, so the order is never created twice)"
 		var rl *stream.RateLimitError
 		if errors.As(err, &rl) {
-			return fail("Stream order %s is not confirmed yet: Stream's request limit was reached; %s", orderNo, retry)
+			return fail("Stream order %s is not confirmed yet: %s (the next attempt checks Stream before creating anything, so the order is never created twice)", orderNo, rl.Explain())
 		}
 		c.log.Warn("stream order not settled", "stream_order_no", orderNo, "error", err.Error())
 		if cause := streamCause(err); cause != "" {

@@ -2,7 +2,6 @@ package shipping
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -72,12 +71,7 @@ func (h *Handlers) listServices(ctx context.Context, p *profile.Profile) ([]serv
 // streamFailure turns an error from Stream into the caller's message. A
 // deadline or cancellation stays an error of the request, so the shared
 // time-out message applies.
-func streamFailure(what string, err error) error {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return fail("%s: %s", what, err.Error())
-}
+func streamFailure(what string, err error) error { return streamProblem(what, err) }
 
 // serviceConfigItems are the per-service options as config items. The flat
 // rate shows the rate stored for the service, if any, so what the user sees

@@ -71,16 +71,59 @@ func (a Account) party() string {
 	return a.ClientID
 }
 
-// key identifies the account's token: everything that changes what a token
-// is issued for. The secret enters only as a hash.
-func (a Account) key(base string) string {
-	sum := sha256.Sum256([]byte(a.ClientSecret))
-	return strings.Join([]string{strings.ToLower(base), a.ClientID, hex.EncodeToString(sum[:]), a.party()}, "\x00")
+// AccountKey is the identity of a Stream account as Stream sees it,
+// whatever the spelling of its settings: the scheme and host of baseURL in
+// lower case (without a default port), its path in lower case (Stream
+// answers /api and /API alike) without trailing slashes, the client id, and
+// the party (the client id when empty). Two profiles with the same key talk
+// to one Stream account and party; they share a request budget and a token.
+// The key is opaque text, stable across releases, fit for storing.
+func AccountKey(baseURL, clientID, party string) string {
+	clientID = strings.TrimSpace(clientID)
+	party = strings.TrimSpace(party)
+	if party == "" {
+		party = clientID
+	}
+	return endpointKey(baseURL) + "\x00" + clientID + "\x00" + party
 }
 
-// limitKey identifies the account whose requests Stream counts together.
-func (a Account) limitKey(base string) string {
-	return strings.ToLower(base) + "\x00" + a.ClientID
+// endpointKey normalises a base URL to scheme://host/path in lower case, so
+// that spellings of one API root compare equal. A URL that does not parse
+// is kept as written, lower-cased; the client refuses it anyway.
+func endpointKey(baseURL string) string {
+	base := strings.TrimRight(strings.TrimSpace(baseURL), "/")
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return strings.ToLower(base)
+	}
+	scheme := strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 literal keeps its brackets
+	}
+	return scheme + "://" + host + strings.ToLower(strings.TrimRight(u.EscapedPath(), "/"))
+}
+
+// key identifies the account's token and client: the account, and the
+// secret, so that a profile with a wrong secret never uses a token another
+// profile obtained. The secret enters only as a hash.
+func (a Account) key() string {
+	sum := sha256.Sum256([]byte(a.ClientSecret))
+	return AccountKey(a.BaseURL, a.ClientID, a.Party) + "\x00" + hex.EncodeToString(sum[:])
+}
+
+// limitKey identifies the requests Stream counts together. It leaves the
+// party out: the token request carries no party, so Stream can only count
+// per client, and sharing one budget among the parties of a client can
+// hold requests back but never provokes a 429.
+func (a Account) limitKey() string {
+	return endpointKey(a.BaseURL) + "\x00" + strings.TrimSpace(a.ClientID)
 }
 
 type options struct {
@@ -250,23 +293,23 @@ func NewPool(opts ...Option) *Pool {
 }
 
 // Client returns the client of the account, creating it on first use.
-// Accounts with the same base URL, client id, secret and party get the same
-// client; accounts differing only in secret or party share the limiter.
+// Accounts with the same AccountKey and secret get the same client (and
+// token); accounts of one client id differing in party or secret share the
+// limiter.
 func (p *Pool) Client(acct Account) (*Client, error) {
 	if p.optErr != nil {
 		return nil, p.optErr
 	}
-	base, err := acct.validate()
-	if err != nil {
+	if _, err := acct.validate(); err != nil {
 		return nil, err
 	}
-	key := acct.key(base)
+	key := acct.key()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c, ok := p.clients[key]; ok {
 		return c, nil
 	}
-	lk := acct.limitKey(base)
+	lk := acct.limitKey()
 	state, ok := p.states[lk]
 	if !ok {
 		state = newAccountState(p.opts)
@@ -278,4 +321,27 @@ func (p *Pool) Client(acct Account) (*Client, error) {
 	}
 	p.clients[key] = c
 	return c, nil
+}
+
+// Detached returns a client of the account that counts against the
+// account's shared request budget but has its own token and is not kept by
+// the pool: a credentials check made while profiles of the account are
+// busy neither exceeds Stream's limit nor leaves a client behind for every
+// secret someone types.
+func (p *Pool) Detached(acct Account) (*Client, error) {
+	if p.optErr != nil {
+		return nil, p.optErr
+	}
+	if _, err := acct.validate(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	lk := acct.limitKey()
+	state, ok := p.states[lk]
+	if !ok {
+		state = newAccountState(p.opts)
+		p.states[lk] = state
+	}
+	p.mu.Unlock()
+	return newClient(acct, p.opts, state)
 }

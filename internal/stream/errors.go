@@ -23,6 +23,13 @@ var ErrOutcomeUnknown = errors.New("stream: outcome unknown")
 // (*NotJSONError), a base URL without a token endpoint (*StatusError).
 var ErrConfiguration = errors.New("stream: configuration error")
 
+// ErrWrongURL is matched (errors.Is) by errors that show the base URL does
+// not lead to Stream's API: a host that does not exist, refuses connections
+// or fails the TLS handshake (*NetworkError), an answer that is not Stream's
+// JSON (*NotJSONError), a missing token endpoint (*StatusError). Each also
+// matches ErrConfiguration.
+var ErrWrongURL = errors.New("stream: wrong API URL")
+
 // Message is one item of Stream's "errors" array. Stream and its clients
 // disagree on the text field (description or message), so both are kept.
 type Message struct {
@@ -177,31 +184,45 @@ func (e *AuthError) Error() string {
 func (e *AuthError) Is(target error) bool { return target == ErrConfiguration }
 
 // RateLimitError is Stream's 429 RUNRL after the client gave up backing off,
-// or the client-side limiter refusing to wait past the context deadline
-// (Local true). Either way the request was not processed.
+// or the client-side limiter holding the request because the account's
+// budget is used up for longer than the context allows (Local true).
+// Either way the request was not processed.
 type RateLimitError struct {
 	Op       string
 	Local    bool
 	Attempts int
-	// RetryAfter is the wait that would have come next.
+	// RetryAfter is the wait that would have come next: for a local refusal,
+	// how long until the limiter frees a slot (at least).
 	RetryAfter time.Duration
 	Messages   []Message
-	// Err is the cause for a local refusal (the context deadline).
-	Err error
 }
 
-func (e *RateLimitError) Error() string {
+func (e *RateLimitError) Error() string { return "stream " + e.Op + ": " + e.Explain() }
+
+// Explain says, for an operator, what happened and when to try again.
+func (e *RateLimitError) Explain() string {
 	if e.Local {
-		return fmt.Sprintf("stream %s: client-side rate limit reached; next slot in %s is past the deadline", e.Op, e.RetryAfter.Round(time.Millisecond))
+		return fmt.Sprintf("Stream's request limit for this account is used up for the next %s; try again then", seconds(e.RetryAfter))
 	}
-	text := joinMessages(e.Messages)
-	if text == "" {
-		text = "too many requests"
+	s := "Stream rate limited the request: this account's request limit is used up"
+	if text := joinMessages(e.Messages); text != "" {
+		s += " (Stream said " + text + ")"
 	}
-	return fmt.Sprintf("stream %s: rate limited after %d attempts: %s", e.Op, e.Attempts, text)
+	if e.RetryAfter > 0 {
+		return s + "; try again in " + seconds(e.RetryAfter)
+	}
+	return s + "; try again in a minute"
 }
 
-func (e *RateLimitError) Unwrap() error { return e.Err }
+// seconds writes a wait as whole seconds (whole minutes from two minutes
+// on), rounded up so that trying again after it is never too early.
+func seconds(d time.Duration) string {
+	n := max(int64((d+time.Second-1)/time.Second), 1)
+	if n < 120 {
+		return fmt.Sprintf("%d s", n)
+	}
+	return fmt.Sprintf("%d min", (n+59)/60)
+}
 
 // NotJSONError is a reply that is not Stream's JSON API: an HTML login page,
 // an empty or garbled body, or a redirect (Location set). It usually means a
@@ -231,12 +252,15 @@ func (e *NotJSONError) Error() string {
 	return fmt.Sprintf("stream %s: %s answered HTTP %d with %s instead of JSON; check the Stream base URL and that the account has API access", e.Op, e.URL, e.Status, what)
 }
 
-// Is makes NotJSONError match ErrConfiguration.
-func (e *NotJSONError) Is(target error) bool { return target == ErrConfiguration }
+// Is makes NotJSONError match ErrConfiguration and ErrWrongURL.
+func (e *NotJSONError) Is(target error) bool {
+	return target == ErrConfiguration || target == ErrWrongURL
+}
 
 // NetworkError is a failure to exchange a request with Stream: DNS, dial,
 // TLS, reset, timeout. Sent reports whether the request may have reached
-// Stream.
+// Stream. Its text says what happened in words; the transport's own text
+// (which names the whole URL and Go internals) stays in Err.
 type NetworkError struct {
 	Op     string
 	Method string
@@ -246,10 +270,26 @@ type NetworkError struct {
 }
 
 func (e *NetworkError) Error() string {
-	return fmt.Sprintf("stream %s: %s %s: %v", e.Op, e.Method, e.Host, e.Err)
+	return "stream " + e.Op + ": " + e.Explain()
+}
+
+// Explain says what went wrong, in words, naming the host.
+func (e *NetworkError) Explain() string {
+	text, _ := describeTransport(e.Err, e.Host)
+	return text
 }
 
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// Is makes a NetworkError that shows the host is wrong (unknown, refusing
+// connections, failing TLS) match ErrWrongURL and ErrConfiguration.
+func (e *NetworkError) Is(target error) bool {
+	if target != ErrWrongURL && target != ErrConfiguration {
+		return false
+	}
+	_, wrong := describeTransport(e.Err, e.Host)
+	return wrong
+}
 
 // StatusError is an HTTP status the API does not give meaning to (5xx, a 4xx
 // without Stream's envelope).
@@ -274,8 +314,11 @@ func (e *StatusError) Error() string {
 	return s
 }
 
-// Is makes a StatusError with Config set match ErrConfiguration.
-func (e *StatusError) Is(target error) bool { return e.Config && target == ErrConfiguration }
+// Is makes a StatusError with Config set match ErrConfiguration and
+// ErrWrongURL.
+func (e *StatusError) Is(target error) bool {
+	return e.Config && (target == ErrConfiguration || target == ErrWrongURL)
+}
 
 // NotFoundError is Stream saying the addressed order or resource does not
 // exist. It matches ErrNotFound.

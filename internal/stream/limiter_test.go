@@ -56,8 +56,84 @@ func TestLimiterRefusesWaitPastDeadline(t *testing.T) {
 	defer cancel()
 	_, err = l.acquire(ctx, "second")
 	var rl *RateLimitError
-	if !errors.As(err, &rl) || !rl.Local || rl.RetryAfter != time.Hour || !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.As(err, &rl) || !rl.Local || rl.RetryAfter != time.Hour {
 		t.Fatalf("err = %v, want a local rate-limit refusal", err)
+	}
+	// The refusal is not a time-out: the handler must not answer with its
+	// generic time-limit message.
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v matches DeadlineExceeded", err)
+	}
+	if want := "stream second: Stream's request limit for this account is used up for the next 60 min; try again then"; err.Error() != want {
+		t.Fatalf("err = %q, want %q", err, want)
+	}
+}
+
+// A request held by the limiter when the wait cannot fit the deadline (the
+// handlers run under 25 s; Stream's window is a minute) is refused at once,
+// saying for how long the budget is used up, and sends nothing.
+func TestLimiterSaysAtOnceWhenTheWaitCannotFit(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		completed time.Duration // how long before now the budget's last request ended
+		inFlight  bool          // the budget is held by a request still running
+		want      string
+	}{
+		{"freed in 40 s", 20 * time.Second, false, "Stream's request limit for this account is used up for the next 40 s; try again then"},
+		{"freed in 26 s", 34*time.Second + 500*time.Millisecond, false, "Stream's request limit for this account is used up for the next 26 s; try again then"},
+		{"held by a request in flight", 0, true, "Stream's request limit for this account is used up for the next 60 s; try again then"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := newFakeClock()
+			l := newLimiter(1, time.Minute, clock.Now)
+			release, err := l.acquire(context.Background(), "first")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.inFlight {
+				release()
+				clock.Advance(tt.completed)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+			defer cancel()
+			_, err = l.acquire(ctx, "get depots")
+			if ctx.Err() != nil {
+				t.Fatal("the limiter waited until the deadline instead of answering at once")
+			}
+			var rl *RateLimitError
+			if !errors.As(err, &rl) || !rl.Local {
+				t.Fatalf("err = %v, want a local rate-limit refusal", err)
+			}
+			if got := rl.Explain(); got != tt.want {
+				t.Fatalf("explained as %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A wait that fits the deadline is waited out, but when other requests
+// take the slots first and the deadline passes, the refusal still says the
+// limit held the request rather than being a bare time-out.
+func TestLimiterDeadlineWhileWaitingSaysLimit(t *testing.T) {
+	clock := newFakeClock()
+	l := newLimiter(1, time.Millisecond, clock.Now)
+	l.reserveTime = 0
+	if _, err := l.acquire(context.Background(), "first"); err != nil {
+		t.Fatal(err)
+	}
+	// The first request never ends: the slot stays taken.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := l.acquire(ctx, "second")
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || !rl.Local || rl.RetryAfter != time.Millisecond {
+		t.Fatalf("err = %v, want a local rate-limit refusal", err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("refused before the deadline although the wait fitted it")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v matches DeadlineExceeded", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -16,7 +17,10 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
+
+	"linnstream/internal/netfail"
 )
 
 // kind decides how a request may be retried.
@@ -99,7 +103,7 @@ func (c *Client) send(ctx context.Context, req request, token string) (*response
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: c.scrubErr(err, token, req.secret)}
+		return nil, &NetworkError{Op: req.op, Method: req.method, Host: c.host, Sent: true, Err: fmt.Errorf("%w: %w", netfail.ErrAnswerCut, c.scrubErr(err, token, req.secret))}
 	}
 	data = c.scrub(data, token, req.secret)
 	return &response{status: resp.StatusCode, header: resp.Header, body: data, url: u}, nil
@@ -161,7 +165,10 @@ func (c *Client) exchange(ctx context.Context, req request, token string) (*resp
 				return nil, &OutcomeUnknownError{Op: req.op, OrderNo: req.orderNo, Err: err}
 			}
 			transient++
-			if transient >= maxTransientAttempts || ctx.Err() != nil {
+			// An unknown host or a failed certificate check is the same a
+			// moment later; a refused connection may be a restart.
+			permanent := errors.Is(err, ErrWrongURL) && !errors.Is(err, syscall.ECONNREFUSED)
+			if permanent || transient >= maxTransientAttempts || ctx.Err() != nil {
 				return nil, err
 			}
 			lastErr, wait = err, c.backoffWait(transient, 0)

@@ -15,8 +15,11 @@ import (
 // is configured, a depots read, since the token request does not carry
 // Stream-Party and only an API call shows whether Stream accepts it.
 type StreamCredentials struct {
+	// Pool, when set, builds the clients of the checks, so that a check
+	// counts against the account's shared request budget.
+	Pool *stream.Pool
 	// Options configure each client built for a check (HTTP client,
-	// back-off, logger).
+	// back-off, logger) when there is no Pool.
 	Options []stream.Option
 }
 
@@ -25,7 +28,14 @@ var _ StreamChecker = StreamCredentials{}
 // CheckCredentials implements StreamChecker. Errors carry Stream's reason
 // and never the secret.
 func (s StreamCredentials) CheckCredentials(ctx context.Context, baseURL, clientID, clientSecret, party string) error {
-	c, err := stream.New(stream.Account{BaseURL: baseURL, ClientID: clientID, ClientSecret: clientSecret, Party: party}, s.Options...)
+	acct := stream.Account{BaseURL: baseURL, ClientID: clientID, ClientSecret: clientSecret, Party: party}
+	var c *stream.Client
+	var err error
+	if s.Pool != nil {
+		c, err = s.Pool.Detached(acct)
+	} else {
+		c, err = stream.New(acct, s.Options...)
+	}
 	if err != nil {
 		return err
 	}
@@ -41,7 +51,10 @@ func (s StreamCredentials) CheckCredentials(ctx context.Context, baseURL, client
 }
 
 // streamUnavailable marks the errors that say nothing about the credentials
-// (the network, a rate limit, a server fault) as ErrUnavailable.
+// (the network, a rate limit, a server fault) as ErrUnavailable. A wrong
+// address (stream.ErrWrongURL: unknown host, refused connection, TLS
+// failure, a page that is not Stream's API) is left as it is: trying again
+// will not help, fixing STREAM_API_URL will.
 func streamUnavailable(err error) error {
 	var (
 		ne *stream.NetworkError

@@ -3,6 +3,7 @@ package wizard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -104,8 +105,18 @@ func TestAdaptersTellOutagesFromRefusals(t *testing.T) {
 	}
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	if err := check.CheckCredentials(ctx, closed.URL+"/api", "sandbox", "sandbox-secret", ""); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("Stream unreachable: %v, want ErrUnavailable", err)
+	// A host that refuses connections is a wrong address, not an outage to
+	// wait out.
+	if err := check.CheckCredentials(ctx, closed.URL+"/api", "sandbox", "sandbox-secret", ""); errors.Is(err, ErrUnavailable) || !errors.Is(err, stream.ErrWrongURL) {
+		t.Errorf("Stream unreachable: %v, want a wrong URL", err)
+	}
+	res, err = http.Post(sb.URL+"/admin/faults", "application/json", strings.NewReader(`{"mode":"drop","count":20}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if err := check.CheckCredentials(ctx, sb.URL+"/api", "sandbox", "sandbox-secret", ""); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Stream dropping connections: %v, want ErrUnavailable", err)
 	}
 
 	lwsb, err := linnworkssandbox.New(linnworkssandbox.Options{NoSeed: true})
@@ -128,5 +139,93 @@ func TestAdaptersTellOutagesFromRefusals(t *testing.T) {
 	}
 	if err := install.Install(ctx, linnworkssandbox.DefaultInstallToken, lsrv.URL); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Linnworks answering 5xx: %v, want ErrUnavailable", err)
+	}
+}
+
+// A Stream API URL that does not lead to Stream's API (a host refusing
+// connections, a page that is not the API) is reported in the live check
+// as a URL to fix, in words, never as an outage to wait out.
+func TestWizardWrongStreamURLSaysCheckTheURL(t *testing.T) {
+	srv := httptest.NewServer(streamsandbox.New(streamsandbox.Options{}))
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte("<html><head><title>Page not found</title></head></html>"))
+	}))
+	defer html.Close()
+	w, err := New(Options{Stream: StreamCredentials{Pool: stream.NewPool(stream.WithBackoff(time.Millisecond, 5*time.Millisecond))},
+		PublicBaseURL: "http://127.0.0.1:3000", AllowLoopbackHTTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, url, words string
+	}{
+		{"connection refused", closed.URL + "/api", "refused the connection"},
+		{"HTML 404 page", html.URL + "/api", `page "Page not found"`},
+		{"no API there", srv.URL + "/elsewhere", "/elsewhere/oauth answered HTTP 404"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &profile.Profile{ID: "p"}
+			err := w.Apply(context.Background(), p, StageCredentials,
+				vals(ItemStreamAPIURL, tt.url, ItemStreamClientID, "sandbox", ItemStreamClientSecret, "sandbox-secret"))
+			var ue *Error
+			if !errors.As(err, &ue) {
+				t.Fatalf("err = %v, want a message for the user", err)
+			}
+			msg := ue.Message
+			if !strings.HasPrefix(msg, "check STREAM_API_URL: ") || !strings.Contains(msg, tt.words) ||
+				strings.Contains(msg, "try again") || strings.Contains(msg, "did not accept") {
+				t.Fatalf("message %q", msg)
+			}
+			for _, raw := range []string{`Post "`, "dial tcp", "EOF", "sandbox-secret"} {
+				if strings.Contains(msg, raw) {
+					t.Errorf("message %q carries %q", msg, raw)
+				}
+			}
+			if p.Stage != "" {
+				t.Errorf("a wrong URL moved the wizard on to %s", p.Stage)
+			}
+		})
+	}
+}
+
+type limitedStream struct{}
+
+func (limitedStream) CheckCredentials(context.Context, string, string, string, string) error {
+	return streamUnavailable(&stream.RateLimitError{Op: "get token", Local: true, RetryAfter: 40 * time.Second})
+}
+
+type limitedLinnworks struct{}
+
+func (limitedLinnworks) Install(context.Context, string, string) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, &linnworks.RetryLaterError{Op: "Auth/AuthorizeByApplication", Limited: true, RetryAfter: 40 * time.Second})
+}
+
+// A check the clients' own limiters held back says so, with the wait, instead of asking to
+// try again in a few minutes.
+func TestLimitedChecksSaySo(t *testing.T) {
+	w, err := New(Options{Stream: limitedStream{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = w.Apply(context.Background(), newProfile(), StageCredentials, credsOK)
+	want := "the credentials could not be checked: Stream's request limit for this account is used up for the next 40 s; try again then"
+	if err == nil || err.Error() != want {
+		t.Errorf("Stream limit: %v, want %q", err, want)
+	}
+	w, err = New(Options{Stream: &fakeStream{}, Linnworks: limitedLinnworks{}, PublicBaseURL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newProfile()
+	p.Stage = StageSync
+	err = w.Apply(context.Background(), p, StageSync, syncOK)
+	want = "the API token could not be checked: Linnworks' request limit for Auth/AuthorizeByApplication on this account is used up for the next 40 s; try again then"
+	if err == nil || err.Error() != want {
+		t.Errorf("Linnworks limit: %v, want %q", err, want)
 	}
 }

@@ -19,7 +19,9 @@ import (
 	"strings"
 	"time"
 
+	"linnstream/internal/linnworks"
 	"linnstream/internal/profile"
+	"linnstream/internal/stream"
 )
 
 // StreamChecker checks Stream API credentials with a live token request. The
@@ -437,6 +439,13 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Stream credentials: %w", ctx.Err())
 			}
+			var rl *stream.RateLimitError
+			if errors.As(err, &rl) {
+				return userError("the credentials could not be checked: %s", rl.Explain())
+			}
+			if errors.Is(err, stream.ErrWrongURL) {
+				return userError("check STREAM_API_URL: %s", clip(redact(err.Error(), secret), 300))
+			}
 			if errors.Is(err, ErrUnavailable) {
 				return userError("Stream could not be reached to check the credentials; try again in a few minutes (%s)", clip(redact(err.Error(), secret), 300))
 			}
@@ -451,6 +460,10 @@ func (w *Wizard) liveCheck(ctx context.Context, st *stage, d *draft) error {
 		if err := w.linnworks.Install(ctx, token, w.base); err != nil {
 			if ctx.Err() != nil {
 				return fmt.Errorf("check Linnworks token: %w", ctx.Err())
+			}
+			var lrl *linnworks.RetryLaterError
+			if errors.As(err, &lrl) && lrl.Limited {
+				return userError("the API token could not be checked: %s", lrl.Explain())
 			}
 			if errors.Is(err, ErrUnavailable) {
 				return userError("Linnworks could not be reached to check the API token; try again in a few minutes (%s)", clip(redact(err.Error(), token), 300))
