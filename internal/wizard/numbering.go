@@ -6,37 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"linnstream/internal/profile"
 	"linnstream/internal/stream"
 )
-
-// AccountIdentity returns the identity of a Stream account: the scheme and
-// host of its base URL in lower case (without the scheme's default port),
-// its path in lower case without a trailing slash (Stream serves /api and
-// /API alike), the client ID and the party (the client ID when empty). Two
-// spellings of one account give one identity.
-func AccountIdentity(a stream.Account) string {
-	base := strings.TrimSpace(a.BaseURL)
-	if u, err := url.Parse(base); err == nil && u.Host != "" {
-		scheme := strings.ToLower(u.Scheme)
-		host := strings.ToLower(u.Hostname())
-		if port := u.Port(); port != "" && !(scheme == "https" && port == "443") && !(scheme == "http" && port == "80") {
-			host += ":" + port
-		}
-		base = scheme + "://" + host + strings.ToLower(strings.TrimRight(u.EscapedPath(), "/"))
-	} else {
-		base = strings.ToLower(strings.TrimRight(base, "/"))
-	}
-	client := strings.TrimSpace(a.ClientID)
-	party := strings.TrimSpace(a.Party)
-	if party == "" {
-		party = client
-	}
-	return strings.Join([]string{base, client, party}, "\x00")
-}
 
 // Numbering returns the numbering an active profile holds: a hash of the
 // identity of its Stream account and its order number prefix (in upper
@@ -48,7 +22,7 @@ func Numbering(p *profile.Profile) string {
 		return ""
 	}
 	cfg := Settings(p)
-	sum := sha256.Sum256([]byte(AccountIdentity(cfg.Stream) + "\x00" + strings.ToUpper(strings.TrimSpace(cfg.OrderNumberPrefix))))
+	sum := sha256.Sum256([]byte(stream.AccountKey(cfg.Stream.BaseURL, cfg.Stream.ClientID, cfg.Stream.Party) + "\x00" + strings.ToUpper(strings.TrimSpace(cfg.OrderNumberPrefix))))
 	return hex.EncodeToString(sum[:])
 }
 

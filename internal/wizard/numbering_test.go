@@ -10,7 +10,7 @@ import (
 	"linnstream/internal/stream"
 )
 
-func TestAccountIdentityNormalises(t *testing.T) {
+func TestNumberingSharesTheStreamAccountKey(t *testing.T) {
 	base := stream.Account{BaseURL: "https://www.live.go2stream.net/api", ClientID: "client-7"}
 	same := []stream.Account{
 		{BaseURL: "https://www.live.go2stream.net/API", ClientID: "client-7"},
@@ -20,7 +20,7 @@ func TestAccountIdentityNormalises(t *testing.T) {
 		{BaseURL: "https://www.live.go2stream.net/api", ClientID: "client-7", ClientSecret: "another secret"},
 	}
 	for _, a := range same {
-		if AccountIdentity(a) != AccountIdentity(base) {
+		if stream.AccountKey(a.BaseURL, a.ClientID, a.Party) != stream.AccountKey(base.BaseURL, base.ClientID, base.Party) {
 			t.Errorf("%q %q party %q is another account; want the same as %q", a.BaseURL, a.ClientID, a.Party, base.BaseURL)
 		}
 	}
@@ -33,7 +33,7 @@ func TestAccountIdentityNormalises(t *testing.T) {
 		{BaseURL: "https://www.live.go2stream.net/api", ClientID: "client-7", Party: "DEPOT-NORTH"},
 	}
 	for _, a := range different {
-		if AccountIdentity(a) == AccountIdentity(base) {
+		if stream.AccountKey(a.BaseURL, a.ClientID, a.Party) == stream.AccountKey(base.BaseURL, base.ClientID, base.Party) {
 			t.Errorf("%q %q party %q counts as the same account as %q", a.BaseURL, a.ClientID, a.Party, base.BaseURL)
 		}
 	}
