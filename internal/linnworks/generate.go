@@ -1,3 +1,3 @@
 package linnworks
 
-//go:generate go run ./internal/ratelimitgen -specs ../../../shared/specs/linnworks/1.0 -out ratelimits_gen.go
+//go:generate go run ./internal/ratelimitgen -specs ../linnworkssandbox/spec/1.0 -out ratelimits_gen.go

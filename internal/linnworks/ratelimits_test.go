@@ -11,10 +11,12 @@ import (
 	"linnstream/internal/linnworkssandbox"
 )
 
-// specDir is the official Swagger 2 files beside the repository (../shared in CI).
+// specDir is the official Swagger 2 files as the repository embeds them for the
+// Linnworks sandbox (their digests are checked there). The tests read them from disk
+// and parse them on their own, independently of the sandbox's parsing.
 func specDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "specs", "linnworks")
+	dir := filepath.Join("..", "linnworkssandbox", "spec")
 	if _, err := os.Stat(filepath.Join(dir, "1.0", "orders.json")); err != nil {
 		t.Fatalf("official Linnworks specs not found at %s: %v", dir, err)
 	}

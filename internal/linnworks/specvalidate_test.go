@@ -23,7 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// specValidator checks requests against the official Swagger 2 files in ../shared, read
+// specValidator checks requests against the official Swagger 2 files (see specDir), read
 // independently of the sandbox. Beyond kin-openapi's validation (paths, methods, parameter
 // and body types, formats, the Authorization header) it refuses property names and query
 // parameters the specification does not define: its schemas allow additional properties, so

@@ -2,6 +2,8 @@ package linnworkssandbox
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -10,30 +12,53 @@ import (
 	"testing"
 )
 
-// TestEmbeddedSpecsMatchShared proves the embedded copies are the official files of ../shared.
-func TestEmbeddedSpecsMatchShared(t *testing.T) {
-	shared := filepath.Join("..", "..", "..", "shared", "specs", "linnworks")
-	if _, err := os.Stat(shared); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared specs missing at %s: %v", shared, err)
-		}
-		t.Skipf("shared specs not beside the repository (%v)", err)
-	}
+// officialSpecDigests are the SHA-256 digests of the official Linnworks OpenAPI
+// files (LinnSystems/PublicApiSpecs) the sandbox embeds. They are recorded here so
+// a fresh clone can prove its copies unchanged without the project's shared folder.
+var officialSpecDigests = map[string]string{
+	"spec/1.0/auth.json":            "79bd9bdec3b7769aa61c71a2afca30e8e06b642d54a6edfd86482450822a51d8",
+	"spec/1.0/locations.json":       "3bfe58bc50ad1e934a4e3e6674c8cb33122bfc88d1a0c7081805bb657aad3e58",
+	"spec/1.0/openorders.json":      "893a13d1402d9e1c8de26cff3abf0e166c48a5e50c761ccf26ae03768365ccea",
+	"spec/1.0/orders.json":          "b53fec379941cc4b7335b550d6cdf42183e519faa5f2245813eae81000e680dc",
+	"spec/1.0/postalservices.json":  "1923395033cbfadc90c8b4a293f8eae35381c88ad5d2ec949e77d44fe5de94bb",
+	"spec/1.0/processedorders.json": "c12509ead1726a716c6a4632fe5e6f20b26509e9bc5e870559bf5d9f273b30aa",
+	"spec/1.0/shippingservice.json": "66953942438e1ad7ea158c1b85ddaaab0b902ec68d1f6db129b8da3d8c85c5a1",
+	"spec/2.0/orders-v2.json":       "a00bf084e3dcfb473cbac5fa2c9fb3db9489cfad9c83e8e8738d80786c94601b",
+}
+
+// TestEmbeddedSpecsAreTheOfficialFiles proves the embedded copies are the official
+// files byte for byte, by their recorded digests. Where the project's shared folder
+// sits beside the repository (a development checkout, not a fresh clone) the copies
+// are also compared with it, so a spec update there is noticed here.
+func TestEmbeddedSpecsAreTheOfficialFiles(t *testing.T) {
 	names, err := fs.Glob(specFiles, "spec/*/*.json")
-	if err != nil || len(names) != 8 {
-		t.Fatalf("embedded spec files: %v (%v), want 8", names, err)
+	if err != nil || len(names) != len(officialSpecDigests) {
+		t.Fatalf("embedded spec files: %v (%v), want the %d official ones", names, err, len(officialSpecDigests))
 	}
+	shared := filepath.Join("..", "..", "..", "shared", "specs", "linnworks")
+	_, statErr := os.Stat(shared)
 	for _, name := range names {
 		embedded, err := specFiles.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
+		}
+		want, ok := officialSpecDigests[name]
+		if !ok {
+			t.Errorf("%s is embedded but is not an official file", name)
+			continue
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(embedded)); got != want {
+			t.Errorf("%s: SHA-256 %s, want the official %s", name, got, want)
+		}
+		if statErr != nil {
+			continue
 		}
 		official, err := os.ReadFile(filepath.Join(shared, strings.TrimPrefix(name, "spec/")))
 		if err != nil {
 			t.Fatalf("read official %s: %v", name, err)
 		}
 		if !bytes.Equal(embedded, official) {
-			t.Errorf("%s differs from the official file", name)
+			t.Errorf("%s differs from the file in %s", name, shared)
 		}
 	}
 }
