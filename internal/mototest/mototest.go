@@ -23,13 +23,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"linnstream/internal/pytools"
 )
 
-// Program is the executable Start looks for on PATH.
+// Program is the executable Start looks for, in the repository's .venv or on
+// PATH (see pytools.Find).
 const Program = "moto_server"
 
-// ErrNotInstalled is returned by Start when moto_server is not on PATH.
-var ErrNotInstalled = errors.New(Program + " not found on PATH")
+// ErrNotInstalled is returned by Start when moto_server is neither in .venv
+// nor on PATH.
+var ErrNotInstalled = errors.New(Program + " not found in .venv/bin or on PATH; " + pytools.Hint)
 
 // startTimeout bounds how long Start waits for the server to answer; a
 // Python interpreter importing moto on a busy machine can take a while.
@@ -58,7 +62,7 @@ func (s *Server) Endpoint() string { return s.endpoint }
 // Start runs moto_server on a free loopback port and waits until it
 // answers. The caller must Close it.
 func Start() (*Server, error) {
-	path, err := exec.LookPath(Program)
+	path, err := pytools.Find(Program)
 	if err != nil {
 		return nil, ErrNotInstalled
 	}
@@ -224,6 +228,9 @@ func Main(m *testing.M) int {
 		shared.srv = srv
 		defer srv.Close()
 	case errors.Is(err, ErrNotInstalled) && !Required():
+		// Outside CI the moto tests skip; say so on stderr too (go test -v
+		// and failing runs show it), not only in each test's skip reason.
+		fmt.Fprintf(os.Stderr, "mototest: WARNING: the tests that need AWS emulation will SKIP: %v\n", err)
 		shared.err = err
 	default:
 		fmt.Fprintf(os.Stderr, "mototest: %v\n", err)
@@ -246,7 +253,7 @@ func Get(t testing.TB) *Server {
 	if Required() {
 		t.Fatalf("moto_server is required (CI=true): %s", reason)
 	}
-	t.Skipf("skipping: %s; install moto (pip install 'moto[server]') or set CI=true to require it", reason)
+	t.Skipf("SKIPPED, not tested: %s (CI=true makes this a failure)", reason)
 	return nil
 }
 

@@ -4,26 +4,38 @@
 package stacktest
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"linnstream/internal/pytools"
 )
 
-// NeedTool returns the path of a tool. It skips when a tool is missing on a developer machine, and fails
-// under CI, where every check must run.
+// NeedTool returns the path of a tool, from the repository's .venv or PATH
+// (pytools.Find). It fails under CI, where every check must run; on a
+// developer machine it skips, saying what was not tested and how to get the
+// tool.
 func NeedTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
+	p, err := pytools.Find(name)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
+		missing(t, err.Error())
 	}
 	return p
+}
+
+// missing fails the test under CI and skips it elsewhere, with reason.
+func missing(t testing.TB, reason string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("required under CI: %s", reason)
+	}
+	t.Skipf("SKIPPED, not tested: %s (CI=true makes this a failure)", reason)
 }
 
 // transformScript turns template.yaml into plain CloudFormation with the SAM
@@ -68,10 +80,8 @@ func Transform(t testing.TB, root string) (source, out Template) {
 	raw, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok && strings.Contains(string(ee.Stderr), "No module named") {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("the SAM translator is required under CI: %s", ee.Stderr)
-			}
-			t.Skipf("SAM translator not installed: %s", ee.Stderr)
+			missing(t, fmt.Sprintf("%s cannot import the SAM translator or cfn-lint (%s); %s",
+				py, strings.TrimSpace(lastLine(ee.Stderr)), pytools.Hint))
 		}
 		if ee, ok := err.(*exec.ExitError); ok {
 			t.Fatalf("SAM transform failed: %s", ee.Stderr)
@@ -86,4 +96,10 @@ func Transform(t testing.TB, root string) (source, out Template) {
 		t.Fatalf("decode transform output: %v", err)
 	}
 	return both.Source, both.Transformed
+}
+
+// lastLine is the last non-empty line of a Python traceback: the error itself.
+func lastLine(b []byte) string {
+	lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+	return string(lines[len(lines)-1])
 }
