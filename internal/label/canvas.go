@@ -23,6 +23,10 @@ type canvas struct {
 	pix  []byte
 	w, h int
 	rect image.Rectangle
+
+	// drawn, when set, collects every string drawn, so tests can read what a
+	// layout printed (shortened or whole) without recognising glyphs.
+	drawn *[]string
 }
 
 // pixPool recycles pixel buffers between renders; a 4×6 label is about 1 MB.

@@ -18,7 +18,10 @@
 // with the number printed under it, and, where the format has one, a QR code
 // of the tracking URL. Bars and QR modules are whole numbers of dots with
 // their quiet zones kept clear, so scanners read them without interpolation
-// artefacts. Text that does not fit its box is shortened with a visible "…";
+// artefacts. Text that does not fit its box is shortened with a visible "…",
+// except the reference, which the warehouse matches parcels by: it shrinks
+// and then wraps onto further rows, and other lines give way to it. On the
+// compact format the sender wraps too, rather than lose its town or postcode;
 // characters the Go fonts have no glyph for (CJK, Arabic, emoji …) are drawn
 // as the replacement mark "�".
 //
@@ -61,16 +64,18 @@ func Formats() []Format {
 	return []Format{Default4x6, PortraitNoQR, PortraitStandard, Compact100x50}
 }
 
-// Title returns the name the user guide gives the format, for display in the
-// configuration wizard.
+// Title returns the name the user guide gives the format, with its size where
+// the guide's name does not say it (a printer takes one size of label), for
+// display in the configuration wizard. Only the titles carry the size: the
+// LABEL_FORMAT values stay as they are, so stored profiles keep their format.
 func (f Format) Title() string {
 	switch f {
 	case Default4x6:
 		return "Default (4×6 with QR & Barcode)"
 	case PortraitNoQR:
-		return "Portrait without QR"
+		return "Portrait without QR (4×6)"
 	case PortraitStandard:
-		return "Portrait Standard"
+		return "Portrait Standard (A6)"
 	case Compact100x50:
 		return "Compact (100x50mm without QR)"
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"linnstream/internal/label"
+	"linnstream/internal/wizard"
 )
 
 func sample() label.Label {
@@ -371,8 +372,8 @@ func TestFormatsDescribeTheGuide(t *testing.T) {
 		qr    bool
 	}{
 		label.Default4x6:       {"Default (4×6 with QR & Barcode)", true},
-		label.PortraitNoQR:     {"Portrait without QR", false},
-		label.PortraitStandard: {"Portrait Standard", true},
+		label.PortraitNoQR:     {"Portrait without QR (4×6)", false},
+		label.PortraitStandard: {"Portrait Standard (A6)", true},
 		label.Compact100x50:    {"Compact (100x50mm without QR)", false},
 	}
 	fs := label.Formats()
@@ -445,5 +446,54 @@ func BenchmarkRender(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The wizard offers exactly the formats Render draws, under their sized
+// titles, and every value a stored profile may hold still selects its format
+// at the size its title names.
+func TestWizardOffersTheFormatsBySize(t *testing.T) {
+	w, err := wizard.New(wizard.Options{Stream: wizard.StreamCredentials{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offered []wizard.Option
+	for _, it := range w.Items() {
+		if it.ID == wizard.ItemLabelFormat {
+			offered = it.Options
+		}
+	}
+	if len(offered) != len(label.Formats()) {
+		t.Fatalf("wizard offers %v, want the %d formats", offered, len(label.Formats()))
+	}
+	size := map[label.Format]struct {
+		word string
+		w, h float64 // inches
+	}{
+		label.Default4x6:       {"4×6", 4, 6},
+		label.PortraitNoQR:     {"4×6", 4, 6},
+		label.PortraitStandard: {"A6", 105 / 25.4, 148 / 25.4},
+		label.Compact100x50:    {"100x50mm", 100 / 25.4, 50 / 25.4},
+	}
+	for i, f := range label.Formats() {
+		o := offered[i]
+		if o.Value != string(f) || o.Display != f.Title() {
+			t.Errorf("option %d = %+v, want %q shown as %q", i, o, f, f.Title())
+		}
+		if !strings.Contains(o.Display, size[f].word) {
+			t.Errorf("%s is shown as %q, which does not say its size %s", f, o.Display, size[f].word)
+		}
+		// The values profiles stored before the titles named sizes.
+		got, err := label.ParseFormat(o.Value)
+		if err != nil || got != f {
+			t.Fatalf("stored value %q parses as %q, %v", o.Value, got, err)
+		}
+		img, err := label.Render(got, sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(img.WidthInches-size[f].w) > 0.001 || math.Abs(img.HeightInches-size[f].h) > 0.001 {
+			t.Errorf("%s renders %.3f × %.3f in, want %.3f × %.3f", f, img.WidthInches, img.HeightInches, size[f].w, size[f].h)
+		}
 	}
 }

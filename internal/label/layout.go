@@ -120,22 +120,22 @@ func layoutPortrait(c *canvas, l *Label, withQR bool) error {
 			}
 		}
 		c.block(info,
-			line{caption(l), sizes(regular, 28, 24)},
-			line{l.Reference, sizes(bold, 56, 48, 40, 32, 28)},
-			line{"Weight " + weightText(l), sizes(regular, 34, 30, 26)},
-			line{prefixed("Date ", dateText(l)), sizes(regular, 34, 30, 26)},
+			line{s: caption(l), styles: sizes(regular, 28, 24)},
+			reference(l, 56, 48, 40, 32, 28),
+			line{s: "Weight " + weightText(l), styles: sizes(regular, 34, 30, 26)},
+			line{s: prefixed("Date ", dateText(l)), styles: sizes(regular, 34, 30, 26)},
 		)
 	} else {
 		mid := (x0 + x1) / 2
 		c.vline(mid, 753, 960, rule)
 		c.block(image.Rect(info.Min.X, info.Min.Y, mid-pad, info.Max.Y),
-			line{caption(l), sizes(regular, 30, 26)},
-			line{l.Reference, sizes(bold, 72, 60, 52, 44, 36, 28)},
+			line{s: caption(l), styles: sizes(regular, 30, 26)},
+			reference(l, 72, 60, 52, 44, 36, 28),
 		)
 		c.block(image.Rect(mid+rule+pad, info.Min.Y, info.Max.X, info.Max.Y),
-			line{"Weight", sizes(regular, 30, 26)},
-			line{weightText(l), sizes(bold, 60, 52, 44, 36)},
-			line{prefixed("Date ", dateText(l)), sizes(regular, 34, 30, 26)},
+			line{s: "Weight", styles: sizes(regular, 30, 26)},
+			line{s: weightText(l), styles: sizes(bold, 60, 52, 44, 36)},
+			line{s: prefixed("Date ", dateText(l)), styles: sizes(regular, 34, 30, 26)},
 		)
 	}
 	c.hline(x0, x1, 960, rule)
@@ -178,10 +178,10 @@ func layoutPortraitStandard(c *canvas, l *Label) error {
 		}
 	}
 	c.block(image.Rect(x0+pad, 933+pad, q.Min.X-rule-pad, c.h-margin),
-		line{caption(l), sizes(regular, 28, 24)},
-		line{l.Reference, sizes(bold, 60, 52, 44, 36, 28)},
-		line{"Weight " + weightText(l), sizes(regular, 34, 30, 26)},
-		line{prefixed("Date ", dateText(l)), sizes(regular, 34, 30, 26)},
+		line{s: caption(l), styles: sizes(regular, 28, 24)},
+		reference(l, 60, 52, 44, 36, 28),
+		line{s: "Weight " + weightText(l), styles: sizes(regular, 34, 30, 26)},
+		line{s: prefixed("Date ", dateText(l)), styles: sizes(regular, 34, 30, 26)},
 	)
 	return nil
 }
@@ -202,23 +202,31 @@ func layoutCompact(c *canvas, l *Label) error {
 	c.vline(split, 68, 230, thin)
 	a := l.Consignee
 	c.block(image.Rect(x0, 72, split-pad, 228),
-		line{a.Name, sizes(bold, 34, 30, 26, 22)},
-		line{a.Company, sizes(regular, 26, 22, 20)},
-		line{joinNonEmpty(", ", a.Lines...), sizes(regular, 26, 22, 20)},
-		line{joinNonEmpty(", ", a.Town, a.Region), sizes(regular, 26, 22, 20)},
-		line{joinNonEmpty("  ", a.Postcode, a.Country), sizes(bold, 34, 30, 26, 22)},
+		line{s: a.Name, styles: sizes(bold, 34, 30, 26, 22)},
+		line{s: a.Company, styles: sizes(regular, 26, 22, 20)},
+		line{s: joinNonEmpty(", ", a.Lines...), styles: sizes(regular, 26, 22, 20)},
+		line{s: joinNonEmpty(", ", a.Town, a.Region), styles: sizes(regular, 26, 22, 20)},
+		line{s: joinNonEmpty("  ", a.Postcode, a.Country), styles: sizes(bold, 34, 30, 26, 22)},
 	)
+	// The right column: the reference (whole, wrapped if long), weight and
+	// date on one row, and the sender, wrapped rather than cut.
 	s := l.Sender
 	c.block(image.Rect(split+thin+pad, 72, x1, 228),
-		line{caption(l), sizes(regular, 20, 18)},
-		line{l.Reference, sizes(bold, 34, 30, 26, 22)},
-		line{"Weight " + weightText(l), sizes(regular, 24, 20)},
-		line{prefixed("Date ", dateText(l)), sizes(regular, 24, 20)},
-		line{prefixed("From ", joinNonEmpty(", ", s.Name, s.Company, s.Town, s.Postcode)), sizes(regular, 20, 18)},
+		line{s: caption(l), styles: sizes(regular, 20, 18)},
+		reference(l, 34, 30, 26, 22),
+		line{s: joinNonEmpty(" · ", weightText(l), dateText(l)), styles: sizes(regular, 24, 20, 18)},
+		line{s: prefixed("From ", joinNonEmpty(", ", s.Name, s.Company, s.Town, s.Postcode)), styles: sizes(regular, 20, 18), wrap: true},
 	)
 	c.hline(x0, x1, 230, thin)
 
 	return c.trackingBarcode(image.Rect(x0, 238, x1, 340), image.Rect(x0, 342, x1, c.h-compactMargin), l, 34, 30, 26, 22)
+}
+
+// reference is the label's reference line: it is what the warehouse matches
+// parcels by, so it is never shortened. It shrinks through the given bold
+// sizes and, when even the smallest is too wide, wraps onto further rows.
+func reference(l *Label, px ...int) line {
+	return line{s: l.Reference, styles: sizes(bold, px...), wrap: true, keep: true}
 }
 
 // senderLines is the "FROM" block: caption, then the address in the given
@@ -226,11 +234,11 @@ func layoutCompact(c *canvas, l *Label) error {
 func senderLines(a Address, captionPx, namePx, restPx int) []line {
 	small := sizes(regular, restPx, restPx-4, restPx-6)
 	return []line{
-		{"FROM", sizes(bold, captionPx)},
-		{joinNonEmpty(", ", a.Name, a.Company), sizes(bold, namePx, namePx-4, namePx-6)},
-		{joinNonEmpty(", ", a.Lines...), small},
-		{joinNonEmpty(", ", a.Town, a.Region, a.Postcode), small},
-		{a.Country, small},
+		{s: "FROM", styles: sizes(bold, captionPx)},
+		{s: joinNonEmpty(", ", a.Name, a.Company), styles: sizes(bold, namePx, namePx-4, namePx-6)},
+		{s: joinNonEmpty(", ", a.Lines...), styles: small},
+		{s: joinNonEmpty(", ", a.Town, a.Region, a.Postcode), styles: small},
+		{s: a.Country, styles: small},
 	}
 }
 
@@ -238,16 +246,16 @@ func senderLines(a Address, captionPx, namePx, restPx int) []line {
 func consigneeLines(a Address) []line {
 	body := sizes(regular, 44, 38, 32, 28, 24)
 	ls := []line{
-		{"TO", sizes(bold, 26)},
-		{a.Name, sizes(bold, 64, 56, 48, 40, 34)},
-		{a.Company, body},
+		{s: "TO", styles: sizes(bold, 26)},
+		{s: a.Name, styles: sizes(bold, 64, 56, 48, 40, 34)},
+		{s: a.Company, styles: body},
 	}
 	for _, s := range a.Lines {
-		ls = append(ls, line{s, body})
+		ls = append(ls, line{s: s, styles: body})
 	}
 	return append(ls,
-		line{joinNonEmpty(", ", a.Town, a.Region), body},
-		line{a.Postcode, sizes(bold, 72, 64, 56, 48, 40)},
-		line{a.Country, sizes(bold, 44, 38, 32, 28, 24)},
+		line{s: joinNonEmpty(", ", a.Town, a.Region), styles: body},
+		line{s: a.Postcode, styles: sizes(bold, 72, 64, 56, 48, 40)},
+		line{s: a.Country, styles: sizes(bold, 44, 38, 32, 28, 24)},
 	)
 }

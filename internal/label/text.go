@@ -3,6 +3,7 @@ package label
 import (
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -179,6 +180,9 @@ func (f *face) fit(s string, maxW int) (out string, truncated bool) {
 // draw writes s with its baseline at y starting at x, in colour v, painting
 // only inside clip.
 func (c *canvas) draw(f *face, s string, x, y int, clip image.Rectangle, v byte) {
+	if c.drawn != nil {
+		*c.drawn = append(*c.drawn, s)
+	}
 	clip = clip.Intersect(c.rect)
 	for _, r := range s {
 		g := f.glyph(r)
@@ -245,18 +249,85 @@ func (c *canvas) text(r image.Rectangle, s string, a align, v byte, styles ...st
 }
 
 // line is one line of a text block, with the styles it may take, largest
-// first.
+// first. A line that would be wider than its block is shortened with "…",
+// unless wrap is set: then it continues on further rows instead. A keep line
+// is never given up for space: the other lines of its block make room for it.
 type line struct {
 	s      string
 	styles []style
+	wrap   bool
+	keep   bool
+}
+
+// wrapped splits s into rows at most maxW dots wide: at spaces where it can,
+// inside a word only where the word alone is wider than maxW (order
+// references have no spaces). Nothing is dropped: the rows joined with
+// single spaces, or nothing where a word was broken, give s back.
+func (f *face) wrapped(s string, maxW int) []string {
+	var rows []string
+	cur := ""
+	for _, word := range strings.Split(s, " ") {
+		if cur != "" && f.width(cur+" "+word) <= maxW {
+			cur += " " + word
+			continue
+		}
+		if cur != "" {
+			rows = append(rows, cur)
+			cur = ""
+		}
+		// Break a word wider than a row between characters; a row always
+		// takes at least one character so that the split ends.
+		for f.width(word) > maxW {
+			w, end := 0, 0
+			for i, r := range word {
+				if g := f.glyph(r); !g.drop {
+					if end > 0 && w+g.adv > maxW {
+						break
+					}
+					w += g.adv
+				}
+				end = i + len(string(r))
+			}
+			rows = append(rows, word[:end])
+			word = word[end:]
+		}
+		cur = word
+	}
+	return append(rows, cur)
+}
+
+// row is one drawn row of a block.
+type row struct {
+	s    string
+	f    *face
+	wrap bool // a row of a wrapped line: it fits and is not shortened
+	keep bool
+}
+
+// rows lays ls out at a level (each line's level-th style, or its last).
+func rows(ls []line, level, maxW int) (out []row, h int) {
+	for _, l := range ls {
+		f := faceFor(l.styles[min(level, len(l.styles)-1)])
+		parts := []string{l.s}
+		if l.wrap {
+			parts = f.wrapped(l.s, maxW)
+		}
+		for _, p := range parts {
+			out = append(out, row{s: p, f: f, wrap: l.wrap, keep: l.keep})
+			h += f.lineHeight()
+		}
+	}
+	return out, h
 }
 
 // block draws lines top to bottom in r, left-aligned. It uses the largest
 // sizes for which every line fits r's height (level i takes each line's i-th
-// style, or its last); lines wider than r are shortened with "…". When even
-// the smallest sizes are too tall, the lines that fit are drawn and the last
-// of them ends with "…" to show that more was cut. Empty lines are skipped.
-// It returns the height used.
+// style, or its last); lines wider than r are shortened with "…" or, when they
+// wrap, continued on further rows. When even the smallest sizes are too tall,
+// lines that are not kept are given up from the bottom until the rest fits;
+// if it still does not, the rows that fit are drawn and the last of them ends
+// with "…" to show that more was cut. Empty lines are skipped. It returns the
+// height used.
 func (c *canvas) block(r image.Rectangle, lines ...line) int {
 	var ls []line
 	levels := 0
@@ -269,26 +340,29 @@ func (c *canvas) block(r image.Rectangle, lines ...line) int {
 	if len(ls) == 0 {
 		return 0
 	}
-	at := func(l line, level int) *face { return faceFor(l.styles[min(level, len(l.styles)-1)]) }
 	level := 0
-	for ; level < levels-1; level++ {
-		h := 0
-		for _, l := range ls {
-			h += at(l, level).lineHeight()
-		}
-		if h <= r.Dy() {
-			break
+	rs, h := rows(ls, level, r.Dx())
+	for ; h > r.Dy() && level < levels-1; rs, h = rows(ls, level, r.Dx()) {
+		level++
+	}
+	for i := len(ls) - 1; i >= 0 && h > r.Dy(); i-- {
+		if !ls[i].keep && slices.ContainsFunc(ls, func(l line) bool { return l.keep }) {
+			ls = slices.Delete(ls, i, i+1)
+			rs, h = rows(ls, level, r.Dx())
 		}
 	}
 	y := r.Min.Y
-	for i, l := range ls {
-		f := at(l, level)
+	for i, rw := range rs {
+		f := rw.f
 		if y+f.lineHeight() > r.Max.Y {
 			break
 		}
-		s, _ := f.fit(l.s, r.Dx())
-		if i+1 < len(ls) && y+f.lineHeight()+at(ls[i+1], level).lineHeight() > r.Max.Y {
-			// The next line will not fit: mark this one as cut short.
+		s := rw.s
+		if !rw.wrap {
+			s, _ = f.fit(s, r.Dx())
+		}
+		if i+1 < len(rs) && y+f.lineHeight()+rs[i+1].f.lineHeight() > r.Max.Y {
+			// The next row will not fit: mark this one as cut short.
 			s, _ = f.fit(strings.TrimSuffix(s, string(ellipsis))+string(ellipsis), r.Dx())
 		}
 		c.draw(f, s, r.Min.X, y+f.ascent, r, black)

@@ -73,7 +73,7 @@ func TestBlockMarksVerticalOverflow(t *testing.T) {
 	r := image.Rect(0, 0, 400, 100)
 	var ls []line
 	for range 10 {
-		ls = append(ls, line{"Line", sizes(regular, 30)})
+		ls = append(ls, line{s: "Line", styles: sizes(regular, 30)})
 	}
 	used := c.block(r, ls...)
 	lh := faceFor(regular(30)).lineHeight()

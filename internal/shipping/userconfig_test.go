@@ -142,8 +142,8 @@ func TestUserConfigListAndBooleanItems(t *testing.T) {
 	if lf["ValueType"] != 5.0 || lf["SelectedValue"] != "PORTRAIT_STANDARD" || lf["RegExValidation"] != nil {
 		t.Errorf("LABEL_FORMAT = %v", lf)
 	}
-	wantLF := `[{"Display":"Default (4×6 with QR \u0026 Barcode)","Value":"DEFAULT_4X6"},{"Display":"Portrait without QR","Value":"PORTRAIT_NO_QR"},` +
-		`{"Display":"Portrait Standard","Value":"PORTRAIT_STANDARD"},{"Display":"Compact (100x50mm without QR)","Value":"COMPACT_100X50"}]`
+	wantLF := `[{"Display":"Default (4×6 with QR \u0026 Barcode)","Value":"DEFAULT_4X6"},{"Display":"Portrait without QR (4×6)","Value":"PORTRAIT_NO_QR"},` +
+		`{"Display":"Portrait Standard (A6)","Value":"PORTRAIT_STANDARD"},{"Display":"Compact (100x50mm without QR)","Value":"COMPACT_100X50"}]`
 	if got := fmtJSON(lf["ListValues"]); got != wantLF {
 		t.Errorf("LABEL_FORMAT ListValues = %s", got)
 	}

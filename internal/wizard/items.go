@@ -325,8 +325,8 @@ func definitions() []Item {
 			Description: "Layout of the shipping label",
 			Options: []Option{
 				{Display: "Default (4×6 with QR & Barcode)", Value: string(LabelDefault4x6)},
-				{Display: "Portrait without QR", Value: string(LabelPortraitNoQR)},
-				{Display: "Portrait Standard", Value: string(LabelPortraitStandard)},
+				{Display: "Portrait without QR (4×6)", Value: string(LabelPortraitNoQR)},
+				{Display: "Portrait Standard (A6)", Value: string(LabelPortraitStandard)},
 				{Display: "Compact (100x50mm without QR)", Value: string(LabelCompact100x50)},
 			},
 			Default: string(LabelDefault4x6), Required: true},
