@@ -7,7 +7,8 @@
 #   make bench      benchmarks
 #   make build      every Lambda bootstrap (linux/arm64) under .build/<LogicalId>/
 #   make build-<LogicalId>   one function, as `sam build` (BuildMethod: makefile) calls it
-#   make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…]   one function on one event, in-process
+#   make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…] [SANDBOX=1]   one function on one event, in-process
+#                   (SANDBOX=1: on its own, with a fresh store and the sandboxes in-process)
 #   make deploy     sam build && sam deploy (needs the sam CLI and AWS credentials)
 #   make manifest BASE_URL=https://…   the Linnworks app manifest for that deployment
 
@@ -54,8 +55,9 @@ $(foreach f,$(FUNCTIONS),$(eval $(call function_target,$(f))))
 build: $(addprefix build-,$(addsuffix Function,$(FUNCTIONS)))
 
 invoke:
-	@test -n '$(FN)' -a -n '$(EVENT)' || { echo 'usage: make invoke FN=<LogicalId> EVENT=events/<file>.json'; exit 2; }
-	$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)' -token '$(TOKEN)'
+	@test -n '$(FN)' -a -n '$(EVENT)' || { echo 'usage: make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…] [SANDBOX=1]'; \
+	  echo 'functions: $(addsuffix Function,$(FUNCTIONS))'; exit 2; }
+	@$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)' -token '$(TOKEN)' -sandbox=$(if $(SANDBOX),true,false)
 
 deploy:
 	sam build && sam deploy

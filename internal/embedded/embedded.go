@@ -23,6 +23,10 @@ type DB struct {
 	bolt *bolt.DB
 }
 
+// ErrInUse is returned by Open when another process has the store open (the
+// file lock is held), typically `make run` on the same data directory.
+var ErrInUse = errors.New("in use by another process")
+
 // Open opens (creating if needed) the database in dir. Only one process may
 // have it open; another gets an error after a short wait.
 func Open(dir string) (*DB, error) {
@@ -32,7 +36,7 @@ func Open(dir string) (*DB, error) {
 	path := filepath.Join(dir, FileName)
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open embedded store %s: in use by another process", path)
+		return nil, fmt.Errorf("open embedded store %s: %w", path, ErrInUse)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store %s: %w", path, err)

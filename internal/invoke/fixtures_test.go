@@ -65,7 +65,10 @@ func TestMain(m *testing.M) {
 var scenario = []string{
 	"addnewuser.json",
 	"userconfig.json",
+	"updateconfig-credentials-stage.json",
 	"updateconfig-sender-stage.json",
+	"updateconfig-labels-stage.json",
+	"updateconfig-sync-stage.json",
 	"updateconfig.json",
 	"useravailableservices.json",
 	"extendedpropertymapping.json",
@@ -172,8 +175,9 @@ func newWorld(t *testing.T, store profile.Store, withTLS bool) *world {
 	}
 	t.Cleanup(sb.Close)
 	w := &world{t: t, sandbox: sb, store: store, seeded: map[string]bool{}, rewrites: map[string]string{}}
-	// The fixtures' ServiceIds belong to the sandbox on make run's address;
-	// map them to this sandbox's.
+	// The fixtures' Stream URL and ServiceIds belong to the sandbox on make
+	// run's address; map them to this sandbox's.
+	w.rewrites[fixtureBase] = w.account().BaseURL
 	for _, d := range streamsandbox.DefaultDepots() {
 		for _, m := range d.DeliveryMethods {
 			from := services.ServiceID(stream.Account{BaseURL: fixtureBase, ClientID: streamsandbox.DefaultClientID}, stream.ID(d.ID), stream.ID(m.ID))
@@ -442,7 +446,7 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 
 func TestInvokeCommandPrintsTheAnswer(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), "UserConfigFunction", "../../events/userconfig.json", t.TempDir(), "", &out)
+	err := run(context.Background(), options{fn: "UserConfigFunction", event: "../../events/userconfig.json", dataDir: t.TempDir()}, &out, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +455,7 @@ func TestInvokeCommandPrintsTheAnswer(t *testing.T) {
 		!strings.Contains(out.String(), "Authorization failed") {
 		t.Errorf("output:\n%s", out.String())
 	}
-	if err := run(context.Background(), "NoSuchFunction", "../../events/userconfig.json", t.TempDir(), "", &out); err == nil ||
+	if err := run(context.Background(), options{fn: "NoSuchFunction", event: "../../events/userconfig.json", dataDir: t.TempDir()}, &out, io.Discard); err == nil ||
 		!strings.Contains(err.Error(), "unknown function") {
 		t.Errorf("unknown function: %v", err)
 	}
