@@ -20,8 +20,8 @@ func TestLabelCapCountsCopies(t *testing.T) {
 		req := labelRequest(tok, svc, orderID)
 		req.Packages = nil
 		for i := range n {
-			req.Packages = append(req.Packages, shipping.LabelPackage{SequenceNumber: i, PackageWeight: 100, PackageFormat: "PACKET",
-				Items: []shipping.LabelItem{{ItemName: "Card", ProductCode: "CARD", Quantity: 1, UnitWeight: 100}}})
+			req.Packages = append(req.Packages, &shipping.LabelPackage{SequenceNumber: i, PackageWeight: 100, PackageFormat: "PACKET",
+				Items: []*shipping.LabelItem{{ItemName: "Card", ProductCode: "CARD", Quantity: 1, UnitWeight: 100}}})
 		}
 		return req
 	}
