@@ -16,6 +16,7 @@ import (
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/profile"
+	"linnstream/internal/shipment"
 	"linnstream/internal/wizard"
 	"linnstream/internal/writeback"
 )
@@ -437,5 +438,44 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOrderStampedByAnotherProfileIsNotWritten: even a record of this
+// profile's naming a Stream order does not let the write-back act when the
+// order carries another profile's mark.
+func TestOrderStampedByAnotherProfileIsNotWritten(t *testing.T) {
+	e := newEnv(t)
+	owner := e.addProfile(nil)
+	other := e.addProfile(func(s map[string]string) { s[wizard.ItemOrderNumberPrefix] = "B" })
+	e.writer()
+	ctx := context.Background()
+	const num = 600002
+	e.addOrder(num)
+	e.label(other, num)
+	theirs := e.shipmentOf(other, num)
+	// A record in the owner's store that names the other profile's order
+	// (as a store restored from the wrong backup would).
+	forged := *theirs
+	forged.ProfileID = profile.ID(owner)
+	forged.State, forged.Version = shipment.StatePending, 0
+	forged.ClaimID, forged.LeaseUntil = "forged", e.clk.Now().Add(time.Minute)
+	stored, _, err := e.shipments.Claim(ctx, &forged, e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.State = shipment.StateCreated
+	if err := e.shipments.Update(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	before := e.writes()
+	if err := e.w.Handle(ctx, webhook(owner, theirs.StreamOrderNo, "DELIVERED")); err != nil {
+		t.Fatalf("Handle = %v, want nil (dropped)", err)
+	}
+	if !strings.Contains(e.logs.String(), "carries another profile's mark") {
+		t.Errorf("no log line saying why the order was dropped:\n%s", e.logs.String())
+	}
+	if n := e.writes() - before; n != 0 {
+		t.Errorf("an order stamped by another profile made %d Linnworks writes", n)
 	}
 }

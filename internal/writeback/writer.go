@@ -212,6 +212,14 @@ func (w *Writer) update(ctx context.Context, j *job, ref string) error {
 	case err != nil:
 		return fmt.Errorf("write-back: find the shipment of %s: %w", ref, err)
 	}
+	// The Stream order must carry this profile's mark as well: an order
+	// stamped by another profile is never written to this profile's
+	// Linnworks order, whatever the numbers say. Orders created before
+	// the mark existed carry none and are judged by the record alone.
+	if mark := strings.TrimSpace(d.Header.ExternalClientID); mark != "" && mark != shipment.Marker(j.p.ID) {
+		j.log.WarnContext(ctx, "write-back dropped: the Stream order carries another profile's mark", "stream_order_no", d.Header.OrderNo)
+		return nil
+	}
 	j.log = j.log.With("order_id", sh.OrderID, "stream_order_no", sh.StreamOrderNo)
 	t := targetOf(d, j.msg.Run, sh.TrackingID, options{
 		sequence: j.cfg.SequenceIdentifiers,
