@@ -63,6 +63,7 @@ func (s *serialProfileWrites) PutItem(ctx context.Context, in *dynamodb.PutItemI
 }
 
 func TestProfilesContract(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	profiletest.Run(t, func(t *testing.T) profile.Store { return e.store(nil) })
 }
@@ -107,6 +108,7 @@ func contains(av types.AttributeValue, s string) bool {
 }
 
 func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	const token = "authorization-token-5b0c1d2e"
@@ -144,6 +146,7 @@ func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
 }
 
 func TestDeletedProfileErasesSecretsAndExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)
@@ -189,6 +192,7 @@ func (s staleIndex) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamo
 }
 
 func TestByWebhookKeyRereadsStaleIndex(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)
@@ -240,6 +244,7 @@ func (n noOldItem) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt .
 }
 
 func TestUpdateTellsConflictFromNotFoundWithoutOldItem(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(noOldItem{e.db})
@@ -262,6 +267,7 @@ func TestUpdateTellsConflictFromNotFoundWithoutOldItem(t *testing.T) {
 }
 
 func TestConcurrentCreatesOfOneID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)
