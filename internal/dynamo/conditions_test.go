@@ -408,8 +408,13 @@ func TestConditionMarkEvent(t *testing.T) {
 	}
 	before := e.raw(t, p, "EVENT#SB1#DELIVERED")
 	exp := attrN(t, before, "expiresAt")
-	// Half a second before the mark expires it still holds.
-	clk.Advance(time.Hour - time.Second + 500*time.Millisecond - time.Duration(shipmenttest.T0.Nanosecond()))
+	// The mark expires on the whole second after its ttl; half a second
+	// before that it still holds.
+	expiry := shipmenttest.T0.Add(time.Hour).Truncate(time.Second)
+	if exp != strconv.FormatInt(expiry.Unix(), 10) {
+		t.Fatalf("expiresAt %s, want %d", exp, expiry.Unix())
+	}
+	clk.Advance(expiry.Add(-500 * time.Millisecond).Sub(clk.Now()))
 	if mark() {
 		t.Fatal("a repeated mark inside its ttl was first")
 	}
