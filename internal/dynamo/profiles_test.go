@@ -69,6 +69,7 @@ func (s *serialProfileWrites) TransactWriteItems(ctx context.Context, in *dynamo
 }
 
 func TestProfilesContract(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	profiletest.Run(t, func(t *testing.T) profile.Store { return e.store(nil) })
 }
@@ -113,6 +114,7 @@ func contains(av types.AttributeValue, s string) bool {
 }
 
 func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	const token = "authorization-token-5b0c1d2e"
@@ -150,6 +152,7 @@ func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
 }
 
 func TestDeletedProfileErasesSecretsAndExpires(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)
@@ -195,6 +198,7 @@ func (s staleIndex) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamo
 }
 
 func TestByWebhookKeyRereadsStaleIndex(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)
@@ -246,6 +250,7 @@ func (n noOldItem) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt .
 }
 
 func TestUpdateTellsConflictFromNotFoundWithoutOldItem(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(noOldItem{e.db})
@@ -268,6 +273,7 @@ func TestUpdateTellsConflictFromNotFoundWithoutOldItem(t *testing.T) {
 }
 
 func TestConcurrentCreatesOfOneID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := mototest.Context(t)
 	store := e.store(nil)

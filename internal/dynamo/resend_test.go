@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -12,7 +11,6 @@ import (
 	"linnstream/internal/dynamo"
 	"linnstream/internal/profile"
 	"linnstream/internal/profile/profiletest"
-	"linnstream/internal/shipment"
 	"linnstream/internal/shipment/shipmenttest"
 )
 
@@ -43,26 +41,30 @@ func (r *resentProfilePuts) PutItem(ctx context.Context, in *dynamodb.PutItemInp
 	return resend(ctx, func() (*dynamodb.PutItemOutput, error) { return r.API.PutItem(ctx, in, opt...) }, &r.resent, r.dropOld)
 }
 
+// resentShipmentPuts is resentProfilePuts for a shipments table; the cases
+// of a suite each have their own table and share the count.
 type resentShipmentPuts struct {
 	dynamo.ShipmentsAPI
 	dropOld bool
-	resent  atomic.Int64
+	resent  *atomic.Int64
 }
 
 func (r *resentShipmentPuts) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opt ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
-	return resend(ctx, func() (*dynamodb.PutItemOutput, error) { return r.ShipmentsAPI.PutItem(ctx, in, opt...) }, &r.resent, r.dropOld)
+	return resend(ctx, func() (*dynamodb.PutItemOutput, error) { return r.ShipmentsAPI.PutItem(ctx, in, opt...) }, r.resent, r.dropOld)
 }
 
 // A put the SDK resent after it landed is the caller's success, not a lost
 // race: Create is not "exists", Update is not "conflict", a first event
 // mark is not a duplicate. The whole contract holds with every put resent.
 func TestResentPutsAreRecognisedAsOurOwn(t *testing.T) {
+	t.Parallel()
 	for _, dropOld := range []bool{false, true} {
 		name := "old item returned"
 		if dropOld {
 			name = "old item not returned"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			t.Run("profiles", func(t *testing.T) {
 				e := newEnv(t)
 				api := &resentProfilePuts{API: &serialProfileWrites{API: e.db}, dropOld: dropOld}
@@ -72,10 +74,11 @@ func TestResentPutsAreRecognisedAsOurOwn(t *testing.T) {
 				}
 			})
 			t.Run("shipments", func(t *testing.T) {
-				e := newShipmentsEnv(t)
-				api := &resentShipmentPuts{ShipmentsAPI: e.serial(), dropOld: dropOld}
-				shipmenttest.Run(t, func(_ *testing.T, now func() time.Time) shipment.Store { return e.store(api, now) })
-				if api.resent.Load() == 0 {
+				var resent atomic.Int64
+				shipmenttest.Run(t, perCase(func(api dynamo.ShipmentsAPI) dynamo.ShipmentsAPI {
+					return &resentShipmentPuts{ShipmentsAPI: api, dropOld: dropOld, resent: &resent}
+				}))
+				if resent.Load() == 0 {
 					t.Fatal("no put was resent; the test proves nothing")
 				}
 			})

@@ -67,6 +67,11 @@ type Shipments struct {
 	// settled caches the manifests known to be filed or abandoned, which
 	// never change again, by profile ID and reference.
 	settled sync.Map
+	// chunk is how many orders one filing transaction marks: manifestChunk,
+	// or fewer in tests, which file manifests in several parts without
+	// holding a hundred orders (moto copies the table for every item of a
+	// transaction, so large filings are slow there).
+	chunk int
 }
 
 var _ shipment.Store = (*Shipments)(nil)
@@ -77,7 +82,7 @@ func NewShipments(api ShipmentsAPI, table string, now func() time.Time) *Shipmen
 	if now == nil {
 		now = time.Now
 	}
-	return &Shipments{api: api, table: table, now: now}
+	return &Shipments{api: api, table: table, now: now, chunk: manifestChunk}
 }
 
 // shipmentItem is a shipment as the table keeps it. Times are RFC 3339

@@ -96,7 +96,8 @@ func manifestKey(profileID, ref string) map[string]types.AttributeValue {
 
 func partSK(ref string, n int) string { return fmt.Sprintf("%s%s%s%04d", skManifest, ref, skPart, n) }
 
-func parts(orders int) int { return (orders + manifestChunk - 1) / manifestChunk }
+// parts is how many parts hold a list of orders.
+func (st *Shipments) parts(orders int) int { return (orders + st.chunk - 1) / st.chunk }
 
 // manifestHeader reads the head of a manifest; State is "" when there is
 // none. Settled manifests are remembered, so orders of a filed manifest do
@@ -327,7 +328,7 @@ func (st *Shipments) FileManifest(ctx context.Context, req shipment.ManifestRequ
 	head := manifestItem{
 		PK: req.ProfileID, SK: skManifest + ref, Reference: ref, FiledAt: formatTime(m.FiledAt),
 		State: manifestPending, LeaseUntilMs: st.now().Add(manifestLease).UnixMilli(),
-		OrderCount: len(m.Orders), Parts: parts(len(m.Orders)), LeftOut: m.LeftOut,
+		OrderCount: len(m.Orders), Parts: st.parts(len(m.Orders)), LeftOut: m.LeftOut,
 	}
 	ok, err := st.putHeader(ctx, head, "attribute_not_exists(#pk)", map[string]string{"#pk": attrPK}, nil)
 	if err != nil {
@@ -389,8 +390,8 @@ func (st *Shipments) markOrders(ctx context.Context, head manifestItem, req ship
 
 // writeMarks writes the transactions of step 3, one per chunk of orders.
 func (st *Shipments) writeMarks(ctx context.Context, head manifestItem, m *shipment.Manifest, found map[string]*filingOrder) error {
-	for part := 1; (part-1)*manifestChunk < len(m.Orders); part++ {
-		chunk := m.Orders[(part-1)*manifestChunk : min(part*manifestChunk, len(m.Orders))]
+	for part := 1; (part-1)*st.chunk < len(m.Orders); part++ {
+		chunk := m.Orders[(part-1)*st.chunk : min(part*st.chunk, len(m.Orders))]
 		items, err := st.markItems(head, m, part, chunk, found)
 		if err != nil {
 			return err

@@ -23,6 +23,9 @@ import (
 type shipmentsEnv struct {
 	db    *dynamodb.Client
 	table string
+	// chunk, if set, is how many orders the env's stores mark per filing
+	// transaction.
+	chunk int
 }
 
 func newShipmentsEnv(t *testing.T) *shipmentsEnv {
@@ -35,7 +38,11 @@ func (e *shipmentsEnv) store(api dynamo.ShipmentsAPI, now func() time.Time) *dyn
 	if api == nil {
 		api = e.serial()
 	}
-	return dynamo.NewShipments(api, e.table, now)
+	st := dynamo.NewShipments(api, e.table, now)
+	if e.chunk > 0 {
+		dynamo.SetManifestChunk(st, e.chunk)
+	}
+	return st
 }
 
 // serial returns the test server's client with its writes serialized.
@@ -67,18 +74,29 @@ func (s *serialWrites) TransactWriteItems(ctx context.Context, in *dynamodb.Tran
 	return s.ShipmentsAPI.TransactWriteItems(ctx, in, opt...)
 }
 
-func (e *shipmentsEnv) newStore(_ *testing.T, now func() time.Time) shipment.Store {
-	return e.store(nil, now)
+// perCase returns stores that give each case of a suite its own table, its
+// client's writes serialized and then wrapped by wrap (if not nil). moto
+// copies the whole table for every item of a transaction, so a table that
+// collects every case's items makes a suite's later filings crawl.
+func perCase(wrap func(dynamo.ShipmentsAPI) dynamo.ShipmentsAPI) shipmenttest.NewStore {
+	return func(t *testing.T, now func() time.Time) shipment.Store {
+		e := newShipmentsEnv(t)
+		api := e.serial()
+		if wrap != nil {
+			api = wrap(api)
+		}
+		return e.store(api, now)
+	}
 }
 
 func TestShipmentsContract(t *testing.T) {
-	e := newShipmentsEnv(t)
-	shipmenttest.Run(t, e.newStore)
+	t.Parallel()
+	shipmenttest.Run(t, perCase(nil))
 }
 
 func TestShipmentsProtocol(t *testing.T) {
-	e := newShipmentsEnv(t)
-	shipmenttest.RunProtocol(t, e.newStore)
+	t.Parallel()
+	shipmenttest.RunProtocol(t, perCase(nil))
 }
 
 func (e *shipmentsEnv) raw(t *testing.T, pk, sk string) map[string]types.AttributeValue {
@@ -113,6 +131,7 @@ func attrN(t *testing.T, item map[string]types.AttributeValue, name string) stri
 }
 
 func TestShipmentItemsFollowTheAgreedLayout(t *testing.T) {
+	t.Parallel()
 	e := newShipmentsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
@@ -183,10 +202,8 @@ func (n lossyShipmentsAPI) TransactWriteItems(ctx context.Context, in *dynamodb.
 }
 
 func TestShipmentsContractWithoutOldItemsOrReasons(t *testing.T) {
-	e := newShipmentsEnv(t)
-	shipmenttest.Run(t, func(_ *testing.T, now func() time.Time) shipment.Store {
-		return e.store(lossyShipmentsAPI{e.serial()}, now)
-	})
+	t.Parallel()
+	shipmenttest.Run(t, perCase(func(api dynamo.ShipmentsAPI) dynamo.ShipmentsAPI { return lossyShipmentsAPI{api} }))
 }
 
 // staleStreamIndex answers index queries with the keys it was given, as a
@@ -206,6 +223,7 @@ func (s staleStreamIndex) Query(context.Context, *dynamodb.QueryInput, ...func(*
 }
 
 func TestByStreamOrderRereadsStaleIndex(t *testing.T) {
+	t.Parallel()
 	e := newShipmentsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
@@ -251,6 +269,7 @@ func (c *changeAfterRead) BatchGetItem(ctx context.Context, in *dynamodb.BatchGe
 }
 
 func TestManifestTransactionGuardsAgainstChangesAfterTheRead(t *testing.T) {
+	t.Parallel()
 	e := newShipmentsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
@@ -339,11 +358,28 @@ func (l *lostAfterTransaction) BatchGetItem(ctx context.Context, in *dynamodb.Ba
 	return l.ShipmentsAPI.BatchGetItem(ctx, in, opt...)
 }
 
-// manyOrders writes shipmenttest.ManyOrders created orders, more than one
-// filing transaction marks, and returns them with their IDs.
+// Filings in parts: the tests of what happens between two transactions of
+// one filing give it partsChunk orders per transaction rather than a
+// hundred (the contract's FileManifestManyOrders files that many with the
+// real chunk), and file partsOrders orders, three parts.
+const (
+	partsChunk  = 2
+	partsOrders = 5
+)
+
+// partsEnv is a shipments table whose stores file manifests in parts of
+// partsChunk orders.
+func partsEnv(t *testing.T) *shipmentsEnv {
+	e := newShipmentsEnv(t)
+	e.chunk = partsChunk
+	return e
+}
+
+// manyOrders writes partsOrders created orders, more than one filing
+// transaction of a partsEnv marks, and returns them with their IDs.
 func manyOrders(t *testing.T, st shipment.Store, p string, first int, now time.Time) ([]*shipment.Shipment, []string) {
 	t.Helper()
-	recs := shipmenttest.CreatedMany(t, st, p, first, shipmenttest.ManyOrders, now)
+	recs := shipmenttest.CreatedMany(t, st, p, first, partsOrders, now)
 	ids := make([]string, len(recs))
 	for i, r := range recs {
 		ids[i] = r.OrderID
@@ -368,12 +404,13 @@ func manifestState(t *testing.T, e *shipmentsEnv, p, ref string) string {
 }
 
 func TestManifestFailingPartWayFilesNoOrder(t *testing.T) {
-	e := newShipmentsEnv(t)
+	t.Parallel()
+	e := partsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
 	p := shipmenttest.ProfileID(t)
 	recs, ids := manyOrders(t, st, p, 810000, clk.Now())
-	// The last order, in the filing's second transaction, is cancelled
+	// The last order, in the filing's last transaction, is cancelled
 	// once the first transaction has marked its orders.
 	last := shipment.Clone(recs[len(recs)-1])
 	hook := &afterTransaction{ShipmentsAPI: e.serial(), do: func() {
@@ -423,7 +460,8 @@ func TestManifestFailingPartWayFilesNoOrder(t *testing.T) {
 }
 
 func TestManifestCutOffPartWayIsNotFiledAndIsTakenOverAfterItsLease(t *testing.T) {
-	e := newShipmentsEnv(t)
+	t.Parallel()
+	e := partsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
 	p := shipmenttest.ProfileID(t)
@@ -450,9 +488,9 @@ func TestManifestCutOffPartWayIsNotFiledAndIsTakenOverAfterItsLease(t *testing.T
 	req := shipment.ManifestRequest{ProfileID: p, Reference: "STRM-20260619-002", OrderIDs: ids, FiledAt: clk.Now()}
 	_, err = st.FileManifest(mototest.Context(t), req)
 	var me *shipment.ManifestError
-	if !errors.As(err, &me) || len(me.Problems) != 98 || me.Problems[0].OrderID != ids[0] ||
+	if !errors.As(err, &me) || len(me.Problems) != partsChunk || me.Problems[0].OrderID != ids[0] ||
 		!strings.Contains(me.Problems[0].Reason, "being filed into manifest STRM-20260619-001") {
-		t.Fatalf("filing the orders again during the lease: %v; want a ManifestError naming the 98 marked orders as being filed", err)
+		t.Fatalf("filing the orders again during the lease: %v; want a ManifestError naming the %d marked orders as being filed", err, partsChunk)
 	}
 	// Once the lease has run out, the next filing takes them.
 	clk.Advance(2*time.Minute + time.Second)
@@ -474,7 +512,8 @@ func TestManifestCutOffPartWayIsNotFiledAndIsTakenOverAfterItsLease(t *testing.T
 }
 
 func TestManifestFilingThatOutlivesItsLeaseLosesToTheTakeover(t *testing.T) {
-	e := newShipmentsEnv(t)
+	t.Parallel()
+	e := partsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
 	p := shipmenttest.ProfileID(t)
@@ -509,7 +548,8 @@ func TestManifestFilingThatOutlivesItsLeaseLosesToTheTakeover(t *testing.T) {
 }
 
 func TestManifestKeepsOrdersUpdatedWhileItIsFiled(t *testing.T) {
-	e := newShipmentsEnv(t)
+	t.Parallel()
+	e := partsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)
 	p := shipmenttest.ProfileID(t)
@@ -562,6 +602,7 @@ func (r *resentManifestPuts) PutItem(ctx context.Context, in *dynamodb.PutItemIn
 }
 
 func TestManifestSurvivesResentWrites(t *testing.T) {
+	t.Parallel()
 	e := newShipmentsEnv(t)
 	clk := shipmenttest.NewClock(shipmenttest.T0)
 	st := e.store(nil, clk.Now)

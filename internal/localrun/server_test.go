@@ -9,7 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"linnstream/internal/waitfor"
 )
 
 // syncBuffer lets the test read what run prints while run is still going.
@@ -41,23 +42,20 @@ func startLocal(t *testing.T) (base string, banner *syncBuffer) {
 	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
+		if err := waitfor.Recv(t, done, "the local runtime to stop"); err != nil {
 			t.Errorf("run: %v", err)
 		}
 	})
-	for i := 0; i < 500; i++ {
-		if s := out.String(); strings.Contains(s, "running at ") {
-			rest := strings.SplitN(s, "running at ", 2)[1]
-			return strings.Fields(rest)[0], out
-		}
+	waitfor.Cond(t, "the local runtime's banner", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("run ended early: %v", err)
-		case <-time.After(10 * time.Millisecond):
+		default:
 		}
-	}
-	t.Fatal("the local runtime printed no banner")
-	return "", nil
+		return strings.Contains(out.String(), "running at ")
+	})
+	rest := strings.SplitN(out.String(), "running at ", 2)[1]
+	return strings.Fields(rest)[0], out
 }
 
 func TestHealthz(t *testing.T) {

@@ -3,6 +3,7 @@ package services_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"linnstream/internal/services/servicestest"
 	"linnstream/internal/stream"
 	"linnstream/internal/streamsandbox"
+	"linnstream/internal/waitfor"
 	"linnstream/internal/wizard"
 )
 
@@ -308,14 +310,22 @@ func TestStreamFailures(t *testing.T) {
 	}
 }
 
-// blocking is a DepotLister that waits for release and counts calls.
+// blocking is a DepotLister that waits for release and counts calls;
+// started is closed when the first call begins.
 type blocking struct {
 	calls   atomic.Int32
 	release chan struct{}
+	started chan struct{}
+	once    sync.Once
+}
+
+func newBlocking() *blocking {
+	return &blocking{release: make(chan struct{}), started: make(chan struct{})}
 }
 
 func (b *blocking) Depots(ctx context.Context) ([]stream.Depot, error) {
 	b.calls.Add(1)
+	b.once.Do(func() { close(b.started) })
 	select {
 	case <-b.release:
 	case <-ctx.Done():
@@ -324,25 +334,38 @@ func (b *blocking) Depots(ctx context.Context) ([]stream.Depot, error) {
 	return []stream.Depot{{ID: "1", Address: stream.Address{Name: "D"}, DeliveryMethods: []stream.DeliveryMethod{{ID: "1", Name: "M", Type: "DELIVERY"}}}}, nil
 }
 
+// waitingCtx announces on waiting when a caller first asks for its Done
+// channel: the catalogue does that only once the caller has joined the
+// shared read and waits for its result.
+type waitingCtx struct {
+	context.Context
+	waiting chan<- struct{}
+	once    sync.Once
+}
+
+func (w *waitingCtx) Done() <-chan struct{} {
+	w.once.Do(func() { w.waiting <- struct{}{} })
+	return w.Context.Done()
+}
+
 func TestConcurrentListsShareOneRead(t *testing.T) {
-	b := &blocking{release: make(chan struct{})}
+	b := newBlocking()
 	cat := services.NewCatalogue(func(stream.Account) (services.DepotLister, error) { return b, nil })
 	p := &profile.Profile{Settings: map[string]string{wizard.ItemStreamAPIURL: "https://x.example/api", wizard.ItemStreamClientID: "c"}}
 	var wg sync.WaitGroup
 	results := make([][]services.Service, 5)
+	waiting := make(chan struct{}, len(results))
 	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i], _ = cat.List(context.Background(), p)
-		}()
+		wg.Go(func() {
+			results[i], _ = cat.List(&waitingCtx{Context: context.Background(), waiting: waiting}, p)
+		})
 	}
-	for b.calls.Load() == 0 {
-		time.Sleep(time.Millisecond)
+	waitfor.Recv(t, b.started, "the depot read to start")
+	for i := range results {
+		waitfor.Recv(t, waiting, fmt.Sprintf("caller %d of %d to wait for the shared read", i+1, len(results)))
 	}
-	time.Sleep(10 * time.Millisecond) // let the other callers join the read in flight
 	close(b.release)
-	wg.Wait()
+	waitfor.Group(t, &wg, "the callers to return")
 	for i, r := range results {
 		if len(r) != 1 || r[0].Name != "M (D)" {
 			t.Errorf("caller %d got %+v", i, r)
@@ -354,7 +377,7 @@ func TestConcurrentListsShareOneRead(t *testing.T) {
 }
 
 func TestListCancelled(t *testing.T) {
-	b := &blocking{release: make(chan struct{})}
+	b := newBlocking()
 	cat := services.NewCatalogue(func(stream.Account) (services.DepotLister, error) { return b, nil })
 	p := &profile.Profile{Settings: map[string]string{wizard.ItemStreamAPIURL: "https://x.example/api", wizard.ItemStreamClientID: "c"}}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -367,7 +390,7 @@ func TestListCancelled(t *testing.T) {
 // The caller that started a shared depot read giving up does not fail the
 // callers waiting on the same read.
 func TestFirstCallerLeavingDoesNotFailTheOthers(t *testing.T) {
-	b := &blocking{release: make(chan struct{})}
+	b := newBlocking()
 	cat := services.NewCatalogue(func(stream.Account) (services.DepotLister, error) { return b, nil })
 	p := &profile.Profile{Settings: map[string]string{wizard.ItemStreamAPIURL: "https://x.example/api", wizard.ItemStreamClientID: "c"}}
 	first, cancel := context.WithCancel(context.Background())
@@ -376,21 +399,20 @@ func TestFirstCallerLeavingDoesNotFailTheOthers(t *testing.T) {
 		_, err := cat.List(first, p)
 		firstErr <- err
 	}()
-	for b.calls.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitfor.Recv(t, b.started, "the depot read to start")
 	second := make(chan []services.Service, 1)
+	waiting := make(chan struct{}, 1)
 	go func() {
-		r, _ := cat.List(context.Background(), p)
+		r, _ := cat.List(&waitingCtx{Context: context.Background(), waiting: waiting}, p)
 		second <- r
 	}()
-	time.Sleep(10 * time.Millisecond) // let the second caller join the read in flight
+	waitfor.Recv(t, waiting, "the second caller to join the read in flight")
 	cancel()
-	if err := <-firstErr; !errors.Is(err, context.Canceled) {
+	if err := waitfor.Recv(t, firstErr, "the first caller to give up"); !errors.Is(err, context.Canceled) {
 		t.Errorf("the first caller's error = %v, want context.Canceled", err)
 	}
 	close(b.release)
-	if r := <-second; len(r) != 1 || r[0].Name != "M (D)" {
+	if r := waitfor.Recv(t, second, "the second caller's list"); len(r) != 1 || r[0].Name != "M (D)" {
 		t.Errorf("the second caller got %+v after the first gave up", r)
 	}
 	if n := b.calls.Load(); n != 1 {

@@ -1,13 +1,16 @@
 package shipping_test
 
 import (
+	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"linnstream/internal/profile"
 	"linnstream/internal/shipping"
+	"linnstream/internal/waitfor"
 	"linnstream/internal/wizard"
 )
 
@@ -235,12 +238,14 @@ func TestDeadlineWithStuckDependency(t *testing.T) {
 		t.Fatalf("answer %s", r.raw)
 	}
 	close(release)
-	<-finished
-	// Let the handler goroutine run to its end (it checks the context
-	// before writing).
-	for i := 0; i < 100 && hs.stored(tok).Version == before.Version; i++ {
-		time.Sleep(time.Millisecond)
-	}
+	waitfor.Recv(t, finished, "the stuck dependency to return")
+	// The handler's goroutine carries on from there (it checks the context
+	// before writing); only once it has ended can the test tell that it
+	// wrote nothing.
+	waitfor.Cond(t, "the late handler's goroutine to end", func() bool {
+		buf := make([]byte, 1<<20)
+		return !bytes.Contains(buf[:runtime.Stack(buf, true)], []byte("internal/shipping.runCall"))
+	})
 	hs.unchanged(tok, before, "a late finish")
 }
 

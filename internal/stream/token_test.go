@@ -2,11 +2,14 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"linnstream/internal/waitfor"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -36,7 +39,6 @@ func TestTokenSharedAndRefreshedBeforeExpiry(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"response": map[string]any{"valid": true, "depots": []any{}}})
 	})
-	var waiting atomic.Int32
 	f.oauth = func(w http.ResponseWriter, r *http.Request) {
 		// Hold the first token request until every caller is queued behind it.
 		if f.tokens.Load() == 0 {
@@ -52,19 +54,18 @@ func TestTokenSharedAndRefreshedBeforeExpiry(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make(chan error, callers)
 	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			waiting.Add(1)
+		wg.Go(func() {
 			_, err := c.Depots(context.Background())
 			errs <- err
-		}()
+		})
 	}
-	for waiting.Load() < callers {
-		time.Sleep(time.Millisecond)
-	}
+	waitfor.Cond(t, fmt.Sprintf("%d callers to wait for the first token request", callers-1), func() bool {
+		c.tok.mu.Lock()
+		defer c.tok.mu.Unlock()
+		return c.tok.pending != nil && c.tok.pending.waiters == callers-1
+	})
 	close(gate)
-	wg.Wait()
+	waitfor.Group(t, &wg, "the callers to return")
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -127,29 +128,23 @@ func TestTokenLeaderCancelledDoesNotFailOthers(t *testing.T) {
 		_, err := c.Webhooks(leaderCtx)
 		leaderDone <- err
 	}()
-	for attempts.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	waitfor.Cond(t, "the leader's token request to reach the server", func() bool { return attempts.Load() > 0 })
 	followerDone := make(chan error, 1)
 	go func() {
 		_, err := c.Webhooks(context.Background())
 		followerDone <- err
 	}()
 	// Wait until the follower shares the leader's request, then cancel it.
-	for {
+	waitfor.Cond(t, "the follower to share the leader's token request", func() bool {
 		c.tok.mu.Lock()
-		joined := c.tok.pending != nil && c.tok.pending.waiters > 0
-		c.tok.mu.Unlock()
-		if joined {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer c.tok.mu.Unlock()
+		return c.tok.pending != nil && c.tok.pending.waiters > 0
+	})
 	cancelLeader()
-	if err := <-leaderDone; err == nil {
+	if err := waitfor.Recv(t, leaderDone, "the cancelled leader to return"); err == nil {
 		t.Fatal("the cancelled leader succeeded")
 	}
-	if err := <-followerDone; err != nil {
+	if err := waitfor.Recv(t, followerDone, "the follower to return"); err != nil {
 		t.Fatalf("follower failed because the leader was cancelled: %v", err)
 	}
 	if attempts.Load() != 2 {

@@ -58,6 +58,7 @@ func newSealer(t *testing.T) (*kmssealer.Sealer, *recorder, string) {
 }
 
 func TestSealOpenOnKMS(t *testing.T) {
+	t.Parallel()
 	s, rec, keyID := newSealer(t)
 	ctx := mototest.Context(t)
 	a, err := s.Seal(ctx, []byte(plaintext), "profile-a")
@@ -107,6 +108,7 @@ func TestSealOpenOnKMS(t *testing.T) {
 }
 
 func TestOpenWrongContextOnKMS(t *testing.T) {
+	t.Parallel()
 	s, _, _ := newSealer(t)
 	ctx := mototest.Context(t)
 	sealed, err := s.Seal(ctx, []byte(plaintext), "profile-a")
@@ -126,6 +128,7 @@ func TestOpenWrongContextOnKMS(t *testing.T) {
 }
 
 func TestOpenTamperedOnKMS(t *testing.T) {
+	t.Parallel()
 	s, _, _ := newSealer(t)
 	ctx := mototest.Context(t)
 	sealed, err := s.Seal(ctx, []byte(plaintext), "profile-a")
@@ -160,6 +163,7 @@ func TestOpenTamperedOnKMS(t *testing.T) {
 }
 
 func TestOpenWithAnotherKeyOnKMS(t *testing.T) {
+	t.Parallel()
 	s, _, _ := newSealer(t)
 	other, _, _ := newSealer(t)
 	ctx := mototest.Context(t)

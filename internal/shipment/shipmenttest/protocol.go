@@ -15,6 +15,7 @@ import (
 	"linnstream/internal/shipment"
 	"linnstream/internal/stream"
 	"linnstream/internal/streamsandbox"
+	"linnstream/internal/waitfor"
 )
 
 // Sandbox is a Stream sandbox served on loopback for one test, with a
@@ -493,7 +494,7 @@ func testWaitsForHolder(t *testing.T, e *protocolEnv) {
 	held.ClaimID = ""
 	held.LeaseUntil = time.Time{}
 	MustUpdate(t, e.store, held)
-	if err := <-done; err != nil {
+	if err := waitfor.Recv(t, done, "the waiting Ensure to return once the holder settled"); err != nil {
 		t.Fatalf("waiting Ensure: %v", err)
 	}
 	if got.ConsignmentNo != "SB-HOLDER" || got.TrackingID != "HOLDERTRK" {
