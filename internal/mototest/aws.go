@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
 // Region is the region every client of the test server uses.
@@ -46,6 +47,9 @@ func (s *Server) DynamoDB() *dynamodb.Client { return dynamodb.NewFromConfig(s.A
 
 // KMS returns a KMS client for the server.
 func (s *Server) KMS() *kms.Client { return kms.NewFromConfig(s.AWSConfig()) }
+
+// SQS returns an SQS client for the server.
+func (s *Server) SQS() *sqs.Client { return sqs.NewFromConfig(s.AWSConfig()) }
 
 // UniqueName returns prefix followed by random hex, so tests sharing a
 // server do not share tables.
