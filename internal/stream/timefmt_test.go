@@ -2,6 +2,8 @@ package stream
 
 import (
 	"encoding/json"
+	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -115,9 +117,38 @@ func TestDecodeWebhook(t *testing.T) {
 	if err != nil || strings.Join(single.OrderIDs(), ",") != "1003" {
 		t.Fatalf("order-level payload: %+v, %v", single, err)
 	}
-	for _, bad := range []string{`{}`, `not json`, `{"webhook":{"subscription":{"id":{}}}}`} {
-		if _, err := DecodeWebhook([]byte(bad)); err == nil {
-			t.Errorf("DecodeWebhook(%s) succeeded", bad)
+	for _, bad := range []string{`{}`, `[]`, `null`, `"x"`, `{"hello":1}`, `{"webhook":[1]}`, `{"webhook":{"subscription":{"id":{}}}}`, `{"event":{"event_code":[1]}}`} {
+		if _, err := DecodeWebhook([]byte(bad)); !errors.Is(err, ErrWebhookShape) {
+			t.Errorf("DecodeWebhook(%s) = %v, want ErrWebhookShape", bad, err)
 		}
+	}
+	if _, err := DecodeWebhook([]byte(`not json`)); err == nil || errors.Is(err, ErrWebhookShape) {
+		t.Errorf("DecodeWebhook(not json) = %v, want a JSON error", err)
+	}
+}
+
+// A bare payload (no "webhook" wrapper) with numbers where the samples had
+// strings decodes to the same values as the wrapped one with strings.
+func TestDecodeWebhookBareAndNumeric(t *testing.T) {
+	wrapped, err := DecodeWebhook([]byte(`{"webhook":{"subscription":{"party_id":"40017","id":"9"},
+		"event":{"event_code":"PLANNEDDELIVERY","event_date":"20260620","event_time":"0655","event_text":"7"},
+		"run":{"loadId":"88","status":"1","description":"3"},"orders":[{"sequence":"4","order":"5001"}],"order":{"id":"C-5001"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, err := DecodeWebhook([]byte(`{"subscription":{"party_id":40017,"id":9},
+		"event":{"event_code":"PLANNEDDELIVERY","event_date":20260620,"event_time":"0655","event_text":7},
+		"run":{"loadId":88,"status":1,"description":3},"orders":[{"sequence":4,"order":5001}],"order":{"id":"C-5001"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(wrapped, bare) {
+		t.Fatalf("bare numeric payload %+v differs from wrapped %+v", bare, wrapped)
+	}
+	if bare.Event.EventDate != "20260620" || bare.Run.Description != "3" || bare.Orders[0].Order != "5001" || bare.Event.EventText != "7" {
+		t.Fatalf("bare payload %+v", bare)
+	}
+	if ids := strings.Join(bare.OrderIDs(), ","); ids != "5001,C-5001" {
+		t.Fatalf("order ids %s, want both the run's order and the event's order", ids)
 	}
 }

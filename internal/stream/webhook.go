@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -75,9 +76,10 @@ func (c *Client) Webhooks(ctx context.Context) ([]Subscription, error) {
 	return out.Subscriptions, nil
 }
 
-// WebhookPayload is the body Stream POSTs to a subscribed URL (inside a
-// top-level "webhook" object). Run-level events carry Run and Orders;
-// order-level events carry Order.
+// WebhookPayload is the body Stream POSTs to a subscribed URL. Public code
+// shows two envelopes, the payload inside a top-level "webhook" object and
+// the payload bare; DecodeWebhook accepts both. Run-level events carry Run
+// and Orders; order-level events carry Order. Every block is optional.
 type WebhookPayload struct {
 	Subscription WebhookSubscription `json:"subscription"`
 	Event        WebhookEvent        `json:"event"`
@@ -87,6 +89,11 @@ type WebhookPayload struct {
 	Order        *WebhookOrder       `json:"order,omitempty"`
 }
 
+// The samples public code was generated from hold strings and numbers, and
+// no document fixes either, so every scalar of a payload is decoded as
+// text whether Stream sends a string or a number: one field sent as a
+// number must not lose the whole event.
+
 // WebhookSubscription identifies the subscription that fired.
 type WebhookSubscription struct {
 	PartyID    ID     `json:"party_id"`
@@ -95,6 +102,24 @@ type WebhookSubscription struct {
 	EventType  string `json:"event_type"`
 	URLPath    string `json:"url_path"`
 	HTTPMethod string `json:"http_method"`
+}
+
+// UnmarshalJSON decodes every field leniently.
+func (s *WebhookSubscription) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		PartyID    ID  `json:"party_id"`
+		ID         Int `json:"id"`
+		Event      ID  `json:"event"`
+		EventType  ID  `json:"event_type"`
+		URLPath    ID  `json:"url_path"`
+		HTTPMethod ID  `json:"http_method"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("webhook subscription: %w", err)
+	}
+	*s = WebhookSubscription{PartyID: raw.PartyID, ID: raw.ID, Event: string(raw.Event), EventType: string(raw.EventType),
+		URLPath: string(raw.URLPath), HTTPMethod: string(raw.HTTPMethod)}
+	return nil
 }
 
 // WebhookEvent describes what happened. EventDate and EventTime are kept as
@@ -109,11 +134,44 @@ type WebhookEvent struct {
 	EventLink     string `json:"event_link"`
 }
 
+// UnmarshalJSON decodes every field leniently.
+func (e *WebhookEvent) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		EventCode     ID `json:"event_code"`
+		EventCodeDesc ID `json:"event_code_desc"`
+		EventDesc     ID `json:"event_desc"`
+		EventDate     ID `json:"event_date"`
+		EventTime     ID `json:"event_time"`
+		EventText     ID `json:"event_text"`
+		EventLink     ID `json:"event_link"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("webhook event: %w", err)
+	}
+	*e = WebhookEvent{EventCode: string(raw.EventCode), EventCodeDesc: string(raw.EventCodeDesc), EventDesc: string(raw.EventDesc),
+		EventDate: string(raw.EventDate), EventTime: string(raw.EventTime), EventText: string(raw.EventText), EventLink: string(raw.EventLink)}
+	return nil
+}
+
 // WebhookRun is the run of a run-level event; Description is the run label.
 type WebhookRun struct {
 	LoadID      ID     `json:"loadId"`
 	Status      string `json:"status"`
 	Description string `json:"description"`
+}
+
+// UnmarshalJSON decodes every field leniently.
+func (r *WebhookRun) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		LoadID      ID `json:"loadId"`
+		Status      ID `json:"status"`
+		Description ID `json:"description"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("webhook run: %w", err)
+	}
+	*r = WebhookRun{LoadID: raw.LoadID, Status: string(raw.Status), Description: string(raw.Description)}
+	return nil
 }
 
 // WebhookGroup is the group (leg) of a group-level event.
@@ -128,37 +186,74 @@ type WebhookOrderRef struct {
 	Order    string `json:"order"`
 }
 
+// UnmarshalJSON decodes every field leniently.
+func (o *WebhookOrderRef) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Sequence Int `json:"sequence"`
+		Order    ID  `json:"order"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("webhook order reference: %w", err)
+	}
+	*o = WebhookOrderRef{Sequence: raw.Sequence, Order: string(raw.Order)}
+	return nil
+}
+
 // WebhookOrder is the order of an order-level event.
 type WebhookOrder struct {
 	ID ID `json:"id"`
 }
 
-// DecodeWebhook decodes a webhook request body ({"webhook": {...}}).
+// ErrWebhookShape is returned by DecodeWebhook for JSON that is not a
+// webhook payload in either envelope.
+var ErrWebhookShape = errors.New("not a stream webhook payload")
+
+// payloadKeys are the top-level keys of a bare payload.
+var payloadKeys = []string{"subscription", "event", "order", "orders", "run", "group"}
+
+// DecodeWebhook decodes a webhook request body in either envelope: a
+// top-level "webhook" object holding the payload, or the payload itself. A
+// body that is JSON but neither gives an error wrapping ErrWebhookShape.
 func DecodeWebhook(data []byte) (*WebhookPayload, error) {
-	var wrapper struct {
-		Webhook *WebhookPayload `json:"webhook"`
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) || !json.Valid(data) {
+			return nil, fmt.Errorf("decode stream webhook: %w", err)
+		}
+		return nil, fmt.Errorf("decode stream webhook: top level is not an object: %w", ErrWebhookShape)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&wrapper); err != nil {
-		return nil, fmt.Errorf("decode stream webhook: %w", err)
+	body := data
+	if w, ok := top["webhook"]; ok {
+		if t := bytes.TrimSpace(w); len(t) == 0 || t[0] != '{' {
+			return nil, fmt.Errorf("decode stream webhook: \"webhook\" is not an object: %w", ErrWebhookShape)
+		}
+		body = w
+	} else if !slices.ContainsFunc(payloadKeys, func(k string) bool { _, ok := top[k]; return ok }) {
+		return nil, fmt.Errorf("decode stream webhook: neither a \"webhook\" object nor a bare payload: %w", ErrWebhookShape)
 	}
-	if wrapper.Webhook == nil {
-		return nil, errors.New("decode stream webhook: no \"webhook\" object")
+	var p WebhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, fmt.Errorf("decode stream webhook: %w: %w", ErrWebhookShape, err)
 	}
-	return wrapper.Webhook, nil
+	return &p, nil
 }
 
-// OrderIDs returns the orders the event is about: the run's orders, or the
-// single order of an order-level event.
+// OrderIDs returns the Stream order references the event names, each once:
+// the run's orders and the order of an order-level event. They are opaque
+// (an order number or a consignment number).
 func (p *WebhookPayload) OrderIDs() []string {
 	ids := make([]string, 0, len(p.Orders)+1)
-	for _, o := range p.Orders {
-		if o.Order != "" {
-			ids = append(ids, o.Order)
+	add := func(id string) {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
-	if len(ids) == 0 && p.Order != nil && p.Order.ID != "" {
-		ids = append(ids, string(p.Order.ID))
+	for _, o := range p.Orders {
+		add(o.Order)
+	}
+	if p.Order != nil {
+		add(string(p.Order.ID))
 	}
 	return ids
 }
