@@ -5,6 +5,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"linnstream/internal/shipping"
 	"linnstream/internal/stack"
 	"linnstream/internal/stream"
+	"linnstream/internal/webhook"
 	"linnstream/internal/wizard"
 	"linnstream/internal/writeback"
 )
@@ -51,8 +53,10 @@ type Deps struct {
 	RequestID func(*http.Request) string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Writeback is the write-back queue GenerateLabel sends to; nil
-	// queues nothing (the dispatch poll catches up).
+	// Writeback is the queue of write-back messages (SQS FIFO in AWS, the
+	// in-process queue locally) that GenerateLabel and the webhook receiver
+	// send to; functions that queue nothing leave it nil (GenerateLabel then
+	// queues nothing and the dispatch poll catches up).
 	Writeback queue.Sender
 
 	once     sync.Once
@@ -112,8 +116,11 @@ func (d *Deps) WritebackConsumer() (*writeback.Writer, error) {
 
 // Handler returns the handler of the function with the SAM logical id.
 func (d *Deps) Handler(logicalID string) (http.Handler, error) {
-	if logicalID == "IdentifiersFunction" {
+	switch logicalID {
+	case "IdentifiersFunction":
 		return badge.Handler(), nil
+	case "StreamWebhookFunction":
+		return d.WebhookReceiver()
 	}
 	h, err := d.Shipping()
 	if err != nil {
@@ -150,6 +157,16 @@ func (d *Deps) Handler(logicalID string) (http.Handler, error) {
 		return nil, fmt.Errorf("function %s (%s) has no handler", logicalID, e.Contract)
 	}
 	return nil, fmt.Errorf("unknown function %q", logicalID)
+}
+
+// WebhookReceiver returns the Stream webhook receiver, routed at
+// webhook.Path. It needs the write-back queue.
+func (d *Deps) WebhookReceiver() (http.Handler, error) {
+	if d.Writeback == nil {
+		return nil, errors.New("the webhook receiver needs the write-back queue, and none is configured")
+	}
+	rc := &webhook.Receiver{Profiles: d.Profiles, Queue: d.Writeback, Logger: d.Logger, RequestID: d.RequestID}
+	return rc.Handler(), nil
 }
 
 // NewLogger returns the JSON logger every part logs with, at level (DEBUG,

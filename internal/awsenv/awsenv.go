@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -20,6 +21,7 @@ import (
 	"linnstream/internal/dynamo"
 	"linnstream/internal/linnworks"
 	"linnstream/internal/secrets/kmssealer"
+	"linnstream/internal/sqsqueue"
 	"linnstream/internal/stream"
 )
 
@@ -61,7 +63,7 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.De
 			return nil, err
 		}
 	}
-	return &app.Deps{
+	deps := &app.Deps{
 		Linnworks:     lw,
 		Logger:        logger,
 		Profiles:      dynamo.NewProfiles(db, profilesTable, sealer),
@@ -70,7 +72,15 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.De
 		StreamOptions: streamOpts,
 		PublicBaseURL: os.Getenv(EnvPublicBaseURL),
 		RequestID:     RequestID,
-	}, nil
+	}
+	// Only the functions that queue write-backs are given the queue (and
+	// the right to send to it).
+	if url := os.Getenv(sqsqueue.EnvWriteBackQueueURL); url != "" {
+		if deps.Writeback, err = sqsqueue.NewSender(sqs.NewFromConfig(cfg), url); err != nil {
+			return nil, err
+		}
+	}
+	return deps, nil
 }
 
 // RequestID is API Gateway's id of the request, so log lines match the

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"linnstream/internal/awsenv"
@@ -32,6 +33,7 @@ import (
 	"linnstream/internal/profile"
 	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/services"
+	"linnstream/internal/sqsqueue"
 	"linnstream/internal/stack"
 	"linnstream/internal/stream"
 	"linnstream/internal/streamsandbox"
@@ -75,6 +77,7 @@ var scenario = []string{
 	"quote.json",
 	"generatelabel.json",
 	"generatelabel-collection.json",
+	"streamwebhook.json",
 	"createmanifest.json",
 	"printmanifest.json",
 	"cancellabel.json",
@@ -163,6 +166,7 @@ type world struct {
 	store    profile.Store
 	seeded   map[string]bool
 	rewrites map[string]string // fixture text → value for this run
+	webhooks int               // webhook deliveries the receiver accepted
 }
 
 func newWorld(t *testing.T, store profile.Store, withTLS bool) *world {
@@ -196,6 +200,10 @@ func (w *world) account() stream.Account {
 // against this world's sandbox.
 func (w *world) seed(fx fixture) {
 	w.t.Helper()
+	if fx.fn == "StreamWebhookFunction" {
+		w.seedWebhookProfile(fx)
+		return
+	}
 	token, _ := fx.body["AuthorizationToken"].(string)
 	if token == "" || w.seeded[token] {
 		return
@@ -213,6 +221,29 @@ func (w *world) seed(fx fixture) {
 	if st, _ := fx.body["ConfigStatus"].(string); st != "" && st != wizard.StageConfig {
 		p.Stage, p.Active = st, false
 	}
+	if err := w.store.Create(context.Background(), p); err != nil {
+		w.t.Fatalf("%s: seed profile: %v", fx.name, err)
+	}
+}
+
+// webhookFixtureKey is the webhook key in the path of events/streamwebhook.json.
+const webhookFixtureKey = "5b1e0c7d9a3f4e2b8c6d0a1f3e5b7c9d2f4a6b8c0e1d3f5a7b9c2e4d6f8a0b1c"
+
+// seedWebhookProfile stores the configured profile, webhooks on, whose
+// webhook key the receiver's fixture names.
+func (w *world) seedWebhookProfile(fx fixture) {
+	w.t.Helper()
+	if !strings.Contains(string(fx.payload), webhookFixtureKey) {
+		w.t.Fatalf("%s does not name the webhook key %s", fx.name, webhookFixtureKey)
+	}
+	if w.seeded[webhookFixtureKey] {
+		return
+	}
+	w.seeded[webhookFixtureKey] = true
+	p := &profile.Profile{ID: profile.ID("webhook-fixture"), Stage: wizard.StageConfig, Active: true, WebhookKey: webhookFixtureKey,
+		Settings: map[string]string{wizard.ItemStreamAPIURL: w.account().BaseURL, wizard.ItemStreamClientID: streamsandbox.DefaultClientID,
+			wizard.ItemWebhooksEnabled: "true"},
+		Secrets: map[string]string{wizard.ItemStreamClientSecret: streamsandbox.DefaultClientSecret, wizard.SecretWebhookAuthHeader: "fixture-auth"}}
 	if err := w.store.Create(context.Background(), p); err != nil {
 		w.t.Fatalf("%s: seed profile: %v", fx.name, err)
 	}
@@ -265,6 +296,13 @@ func (w *world) check(fx fixture, res []byte) {
 	}
 	if resp.StatusCode != 200 {
 		t.Fatalf("%s: HTTP %d", fx.name, resp.StatusCode)
+	}
+	if fx.fn == "StreamWebhookFunction" {
+		if resp.Body != "{}" {
+			t.Errorf("%s: answer %s, want {}", fx.name, resp.Body)
+		}
+		w.webhooks++
+		return
 	}
 	if fx.fn == "IdentifiersFunction" {
 		png, err := base64.StdEncoding.DecodeString(resp.Body)
@@ -384,6 +422,10 @@ func TestEventScenarioOnLocalAdapters(t *testing.T) {
 		}
 		return res
 	})
+	// No consumer is plugged in, so the webhook's message waits.
+	if st := env.WriteBack.Stats(); w.webhooks != 1 || st.Sent != 1 || st.Waiting != 1 {
+		t.Errorf("after %d webhook(s) the write-back queue holds %+v, want one message waiting", w.webhooks, st)
+	}
 }
 
 // Every event goes through the Lambda wiring of awsenv, on DynamoDB and KMS
@@ -403,6 +445,8 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	t.Setenv(awsenv.EnvLogLevel, "ERROR")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	queueURL := mototest.WriteBackQueue(t)
+	t.Setenv(sqsqueue.EnvWriteBackQueueURL, queueURL)
 
 	ctx := context.Background()
 	deps, err := awsenv.Load(ctx)
@@ -411,7 +455,7 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	}
 	w := newWorld(t, deps.Profiles, true)
 	rec := &recorder{tables: map[string]string{table: "ProfilesTable", os.Getenv(dynamo.EnvShipmentsTable): "ShipmentsTable"},
-		keyLogical: "SecretsKey", seen: map[string]map[grant]bool{}}
+		keyLogical: "SecretsKey", queues: map[string]string{queueURL: "WriteBackQueue"}, seen: map[string]map[grant]bool{}}
 	var newToken string
 	w.run(func(fn string, payload []byte) []byte {
 		rec.start(fn)
@@ -440,6 +484,10 @@ func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	raw, _ := json.Marshal(out.Item)
 	if bytes.Contains(raw, []byte(newToken)) {
 		t.Error("the DynamoDB item contains the AuthorizationToken")
+	}
+	got, err := srv.SQS().ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10})
+	if err != nil || w.webhooks != 1 || len(got.Messages) != 1 || !strings.Contains(aws.ToString(got.Messages[0].Body), `"ref":"CN0100234"`) {
+		t.Errorf("the webhook's write-back message is not on the queue: %v, %+v", err, got)
 	}
 	checkPolicies(t, rec)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
 	"linnstream/internal/stack/stacktest"
@@ -29,6 +31,7 @@ type recorder struct {
 	mu         sync.Mutex
 	fn         string
 	tables     map[string]string // table name → logical id
+	queues     map[string]string // queue URL → logical id
 	keyLogical string
 	seen       map[string]map[grant]bool
 }
@@ -60,12 +63,27 @@ func (r *recorder) table(name *string) string {
 	return *name
 }
 
+func (r *recorder) queue(url *string) string {
+	if url == nil {
+		return "?"
+	}
+	if id, ok := r.queues[*url]; ok {
+		return id
+	}
+	return *url
+}
+
 // grants maps an operation to the permissions IAM checks for it: a
 // transaction is authorised item by item.
 func (r *recorder) grants(service, op string, in any) []grant {
 	switch service {
 	case "KMS":
 		return []grant{{"kms:" + op, r.keyLogical}}
+	case "SQS":
+		// SendMessageBatch is authorised as sqs:SendMessage.
+		if v, ok := in.(*sqs.SendMessageBatchInput); ok {
+			return []grant{{"sqs:SendMessage", r.queue(v.QueueUrl)}}
+		}
 	case "DynamoDB":
 		switch v := in.(type) {
 		case *dynamodb.GetItemInput:
@@ -73,7 +91,12 @@ func (r *recorder) grants(service, op string, in any) []grant {
 		case *dynamodb.PutItemInput:
 			return []grant{{"dynamodb:PutItem", r.table(v.TableName)}}
 		case *dynamodb.QueryInput:
-			return []grant{{"dynamodb:Query", r.table(v.TableName)}}
+			// A query of an index is authorised on the index's ARN.
+			res := r.table(v.TableName)
+			if v.IndexName != nil {
+				res += "/index/" + *v.IndexName
+			}
+			return []grant{{"dynamodb:Query", res}}
 		case *dynamodb.BatchGetItemInput:
 			var out []grant
 			for name := range v.RequestItems {
@@ -137,6 +160,13 @@ func allowed(t *testing.T, out stacktest.Template) map[string]map[grant]bool {
 				if json.Unmarshal(raw, &one) == nil && len(one["Fn::GetAtt"]) == 2 {
 					resources = append(resources, one["Fn::GetAtt"][0])
 				}
+				// An index: {"Fn::Sub": "${Table.Arn}/index/<name>"}.
+				var sub map[string]string
+				if json.Unmarshal(raw, &sub) == nil {
+					if m := indexARN.FindStringSubmatch(sub["Fn::Sub"]); m != nil {
+						resources = append(resources, m[1]+"/index/"+m[2])
+					}
+				}
 				for _, a := range asStrings(st["Action"]) {
 					for _, r := range resources {
 						perms[fn][grant{a, r}] = true
@@ -147,6 +177,8 @@ func allowed(t *testing.T, out stacktest.Template) map[string]map[grant]bool {
 	}
 	return perms
 }
+
+var indexARN = regexp.MustCompile(`^\$\{(\w+)\.Arn\}/index/([\w.-]+)$`)
 
 func asStrings(v any) []string {
 	switch x := v.(type) {

@@ -13,6 +13,7 @@ import (
 	"linnstream/internal/app"
 	"linnstream/internal/embedded"
 	"linnstream/internal/linnworks"
+	"linnstream/internal/localqueue"
 	"linnstream/internal/secrets"
 	"linnstream/internal/stream"
 )
@@ -21,7 +22,13 @@ import (
 type Env struct {
 	Deps *app.Deps
 	DB   *embedded.DB
+	// WriteBack is the in-process write-back queue (Deps.Writeback). Its
+	// consumer is set with SetHandler; until then messages wait in it.
+	WriteBack *localqueue.Queue
 }
+
+// WriteBackQueueName names the write-back queue in stats.
+const WriteBackQueueName = "writeback"
 
 // Options adjust Open.
 type Options struct {
@@ -35,6 +42,9 @@ type Options struct {
 	// Linnworks is the Linnworks application to open API sessions with;
 	// a zero value leaves the wizard without a live token check.
 	Linnworks linnworks.Config
+	// Queue adjusts the write-back queue (backoff, clock); its Name is set
+	// here.
+	Queue localqueue.Config
 }
 
 // Open opens (creating on first use) the embedded store and the secret key
@@ -63,9 +73,17 @@ func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
 			return nil, err
 		}
 	}
+	qcfg := o.Queue
+	qcfg.Name = WriteBackQueueName
+	if qcfg.Logger == nil {
+		qcfg.Logger = logger
+	}
+	wb := localqueue.New(qcfg)
 	return &Env{
-		DB: db,
+		DB:        db,
+		WriteBack: wb,
 		Deps: &app.Deps{
+			Writeback:     wb,
 			Linnworks:     lw,
 			Logger:        logger,
 			Profiles:      embedded.NewProfiles(db, key),
@@ -80,5 +98,9 @@ func Open(dir string, logger *slog.Logger, o Options) (*Env, error) {
 	}, nil
 }
 
-// Close closes the store.
-func (e *Env) Close() error { return e.DB.Close() }
+// Close stops the write-back queue (waiting for the messages in flight)
+// and closes the store.
+func (e *Env) Close() error {
+	e.WriteBack.Close()
+	return e.DB.Close()
+}

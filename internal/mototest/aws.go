@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 )
 
 // Region is the region every client of the test server uses.
@@ -176,4 +177,35 @@ func KMSKey(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return arn
+}
+
+// WriteBackQueue creates a FIFO write-back queue with a FIFO dead-letter
+// queue after five receives, as template.yaml declares them, and returns
+// its URL.
+func WriteBackQueue(t testing.TB) string {
+	t.Helper()
+	c := Get(t).SQS()
+	ctx := Context(t)
+	name := UniqueName("writeback-")
+	dlq, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + "-dlq.fifo"),
+		Attributes: map[string]string{"FifoQueue": "true"}})
+	if err != nil {
+		t.Fatalf("create dead-letter queue: %v", err)
+	}
+	attrs, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatalf("read dead-letter queue ARN: %v", err)
+	}
+	q, err := c.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name + ".fifo"),
+		Attributes: map[string]string{
+			"FifoQueue":                 "true",
+			"ContentBasedDeduplication": "false",
+			"VisibilityTimeout":         "360",
+			"RedrivePolicy":             fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":5}`, attrs.Attributes["QueueArn"]),
+		}})
+	if err != nil {
+		t.Fatalf("create write-back queue: %v", err)
+	}
+	return *q.QueueUrl
 }

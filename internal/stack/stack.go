@@ -59,6 +59,8 @@ var Endpoints = []Endpoint{
 	{Contract: "Quote", LogicalID: "QuoteFunction", Paths: []string{"/linnworks/Quote"}, ManifestParam: "Quote"},
 	// The images of the identifiers installed in Linnworks accounts.
 	{Contract: "Identifiers", LogicalID: "IdentifiersFunction", Method: "GET", Paths: []string{"/identifiers/{name}"}},
+	// The receiver of Stream's webhooks; {key} names the profile.
+	{Contract: "StreamWebhook", LogicalID: "StreamWebhookFunction", Paths: []string{"/stream/webhook/{key}"}},
 }
 
 // Vendor identifies the integration in the Linnworks app manifest.

@@ -266,3 +266,100 @@ func TestEveryFunctionHasABuildTarget(t *testing.T) {
 		}
 	}
 }
+
+// consumerTimeout is the write-back consumer's function timeout; AWS advises
+// a queue visibility timeout of six times it.
+const consumerTimeout = 60
+
+func TestWriteBackQueueIsFIFOWithDeadLetterQueueAndAlarm(t *testing.T) {
+	src, out := transformed(t)
+	q, ok := out.Resources["WriteBackQueue"]
+	if !ok || q.Type != "AWS::SQS::Queue" {
+		t.Fatal("no WriteBackQueue")
+	}
+	p := q.Properties
+	name, _ := p["QueueName"].(map[string]any)["Fn::Sub"].(string)
+	if p["FifoQueue"] != true || p["ContentBasedDeduplication"] != false || !strings.HasSuffix(name, ".fifo") {
+		t.Errorf("WriteBackQueue FifoQueue %v, ContentBasedDeduplication %v, name %q: want FIFO without content-based de-duplication",
+			p["FifoQueue"], p["ContentBasedDeduplication"], name)
+	}
+	if p["VisibilityTimeout"] != float64(6*consumerTimeout) {
+		t.Errorf("WriteBackQueue VisibilityTimeout = %v, want %d", p["VisibilityTimeout"], 6*consumerTimeout)
+	}
+	rp, _ := p["RedrivePolicy"].(map[string]any)
+	target, _ := json.Marshal(rp["deadLetterTargetArn"])
+	if rp["maxReceiveCount"] != float64(5) || string(target) != `{"Fn::GetAtt":["WriteBackDeadLetterQueue","Arn"]}` {
+		t.Errorf("WriteBackQueue RedrivePolicy = %v, want WriteBackDeadLetterQueue after 5 receives", rp)
+	}
+	dlq, ok := out.Resources["WriteBackDeadLetterQueue"]
+	if !ok || dlq.Properties["FifoQueue"] != true {
+		t.Fatal("WriteBackDeadLetterQueue is missing or not FIFO (a FIFO queue's dead-letter queue must be FIFO)")
+	}
+	for id, r := range out.Resources {
+		if r.Type != "AWS::SQS::Queue" {
+			continue
+		}
+		if r.Properties["SqsManagedSseEnabled"] != true {
+			t.Errorf("queue %s is not encrypted at rest", id)
+		}
+	}
+
+	var alarmed bool
+	for _, r := range out.Resources {
+		if r.Type != "AWS::CloudWatch::Alarm" {
+			continue
+		}
+		ap := r.Properties
+		dims, _ := json.Marshal(ap["Dimensions"])
+		if ap["Namespace"] == "AWS/SQS" && ap["MetricName"] == "ApproximateNumberOfMessagesVisible" &&
+			ap["ComparisonOperator"] == "GreaterThanThreshold" && ap["Threshold"] == float64(0) &&
+			strings.Contains(string(dims), `"WriteBackDeadLetterQueue","QueueName"`) {
+			alarmed = true
+		}
+	}
+	if !alarmed {
+		t.Error("no alarm fires when WriteBackDeadLetterQueue holds a message")
+	}
+
+	if o, ok := src.Outputs["WebhookBaseUrl"]; !ok || !strings.HasSuffix(o.Value.(map[string]any)["Fn::Sub"].(string), "/stream/webhook") {
+		t.Errorf("output WebhookBaseUrl = %v, want the receiver's base URL", src.Outputs["WebhookBaseUrl"])
+	}
+}
+
+// Only the receiver may send to the write-back queue, and it may do
+// nothing else there; no other function touches the queues yet.
+func TestOnlyTheReceiverSendsToTheWriteBackQueue(t *testing.T) {
+	_, out := transformed(t)
+	for id, r := range out.Resources {
+		if r.Type != "AWS::IAM::Role" {
+			continue
+		}
+		policies, _ := r.Properties["Policies"].([]any)
+		var sqsActions []string
+		for _, pol := range policies {
+			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st := s.(map[string]any)
+				res, _ := json.Marshal(st["Resource"])
+				for _, a := range asStrings(st["Action"]) {
+					if strings.HasPrefix(a, "sqs:") {
+						sqsActions = append(sqsActions, a+" on "+string(res))
+					}
+				}
+			}
+		}
+		want := []string(nil)
+		if id == "StreamWebhookFunctionRole" {
+			want = []string{`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`}
+		}
+		if !slices.Equal(sqsActions, want) {
+			t.Errorf("%s SQS permissions %v, want %v", id, sqsActions, want)
+		}
+	}
+	fn := out.Resources["StreamWebhookFunction"].Properties
+	env, _ := json.Marshal(fn["Environment"])
+	if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
+		t.Errorf("StreamWebhookFunction environment %s does not name the write-back queue", env)
+	}
+}
