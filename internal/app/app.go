@@ -69,6 +69,7 @@ func (d *Deps) Shipping() (*shipping.Handlers, error) {
 	d.once.Do(func() {
 		opts := wizard.Options{
 			Stream:            wizard.StreamCredentials{Pool: d.Stream, Options: d.StreamOptions},
+			Webhooks:          wizard.StreamWebhooks{Pool: d.Stream, Options: d.StreamOptions},
 			PublicBaseURL:     d.PublicBaseURL,
 			AllowLoopbackHTTP: d.AllowLoopbackHTTP,
 		}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,6 +57,11 @@ type Options struct {
 	// supply it per request with WithBaseURL (a Lambda function learns its
 	// API's address only from the requests it serves).
 	PublicBaseURL string
+	// Webhooks, when set, subscribes the profile's webhook URL to Stream's
+	// events whenever a stage with WEBHOOKS_ENABLED on is saved.
+	Webhooks WebhookSubscriber
+	// Random is the source of webhook auth headers; nil means crypto/rand.
+	Random io.Reader
 	// AllowLoopbackHTTP admits a plain-http STREAM_API_URL on 127.0.0.1,
 	// localhost or [::1], where the local runtime serves its Stream
 	// sandbox. Deployments leave it off: credentials go over https only.
@@ -67,6 +73,8 @@ type Options struct {
 type Wizard struct {
 	stream    StreamChecker
 	linnworks LinnworksInstaller
+	webhooks  WebhookSubscriber
+	random    io.Reader
 	base      string
 	items     []Item
 	byID      map[string]*Item
@@ -106,6 +114,8 @@ func New(o Options) (*Wizard, error) {
 	w := &Wizard{
 		stream:    o.Stream,
 		linnworks: o.Linnworks,
+		webhooks:  o.Webhooks,
+		random:    o.Random,
 		base:      strings.TrimRight(o.PublicBaseURL, "/"),
 		items:     definitions(),
 		byID:      map[string]*Item{},
@@ -354,6 +364,10 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 	if err := w.liveCheck(ctx, st, d); err != nil {
 		return err
 	}
+	newAuth, err := w.subscribe(ctx, p.WebhookKey, d, p.Secrets[SecretWebhookAuthHeader])
+	if err != nil {
+		return err
+	}
 
 	if p.Settings == nil {
 		p.Settings = map[string]string{}
@@ -378,6 +392,9 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 	// token) ends the hold on the write-back.
 	if d.tokenChecked || (w.linnworks == nil && d.changed[ItemLinnworksAPIToken]) {
 		p.LinnworksTokenRefused = time.Time{}
+	}
+	if newAuth != "" {
+		p.Secrets[SecretWebhookAuthHeader] = newAuth
 	}
 	p.Stage = st.next
 	if st.next == StageConfig {
