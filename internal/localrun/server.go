@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -10,7 +11,10 @@ import (
 	"linnstream/internal/linnworks/badge"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/localenv"
+	"linnstream/internal/localqueue"
+	"linnstream/internal/queue"
 	"linnstream/internal/streamsandbox"
+	"linnstream/internal/webhook"
 )
 
 // Config is what the local runtime needs to start.
@@ -22,6 +26,12 @@ type Config struct {
 	// BaseURL is the public base of the server (scheme, host and port), used
 	// to build URLs that are handed out (sandbox bases, webhook URLs).
 	BaseURL string
+	// WriteBack consumes the in-process write-back queue; until one is set
+	// the messages the webhook receiver queues wait there (GET
+	// /local/queues shows them).
+	WriteBack queue.Handler
+	// Queue adjusts the write-back queue (backoff, clock).
+	Queue localqueue.Config
 }
 
 // The Linnworks application the local runtime presents to the Linnworks
@@ -55,6 +65,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 			ApplicationID:     sandboxAppID,
 			ApplicationSecret: sandboxAppSecret,
 		},
+		Queue: cfg.Queue,
 	})
 	if err != nil {
 		return nil, err
@@ -71,6 +82,16 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.mux.Handle("/linnworks/", handlers.Mux())
 	s.mux.Handle("GET /identifiers/", badge.Handler())
+	receiver, err := env.Deps.WebhookReceiver()
+	if err != nil {
+		return fail(err)
+	}
+	s.mux.Handle(strings.TrimSuffix(webhook.Path, "{key}"), receiver)
+	if cfg.WriteBack != nil {
+		env.WriteBack.SetHandler(cfg.WriteBack)
+	}
+	s.mux.HandleFunc("GET /local/queues", s.queues)
+	s.mux.HandleFunc("POST /local/queues/{name}/redrive", s.redrive)
 
 	stream := streamsandbox.New(streamsandbox.Options{Logger: logger.With("component", "stream-sandbox")})
 	s.mux.Handle(streamSandboxPrefix+"/", http.StripPrefix(streamSandboxPrefix, stream))
@@ -88,6 +109,42 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// localQueues are the in-process queues by name.
+func (s *Server) localQueues() map[string]*localqueue.Queue {
+	return map[string]*localqueue.Queue{localenv.WriteBackQueueName: s.env.WriteBack}
+}
+
+// queues answers GET /local/queues: each queue's waiting, in-flight and
+// dead-lettered counts (and how many were sent, dropped as duplicates and
+// done).
+func (s *Server) queues(w http.ResponseWriter, _ *http.Request) {
+	out := struct {
+		Queues []localqueue.Stats `json:"queues"`
+	}{Queues: []localqueue.Stats{}}
+	for _, q := range s.localQueues() {
+		out.Queues = append(out.Queues, q.Stats())
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// redrive answers POST /local/queues/{name}/redrive: the dead letters go
+// back to the queue, as an SQS redrive does.
+func (s *Server) redrive(w http.ResponseWriter, r *http.Request) {
+	q, ok := s.localQueues()[r.PathValue("name")]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such queue"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"redriven": q.Redrive()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
 
 // Close releases what the server holds (the embedded store).
 func (s *Server) Close() error {
@@ -109,6 +166,8 @@ func (s *Server) Banner() string {
 	fmt.Fprintf(&b, "linnstream is running at %s (data in %s)\n", base, s.cfg.DataDir)
 	fmt.Fprintf(&b, "  health:              %s/healthz\n", base)
 	fmt.Fprintf(&b, "  Linnworks endpoints: POST %s/linnworks/<ContractName>\n", base)
+	fmt.Fprintf(&b, "  Stream webhooks:     POST %s/stream/webhook/<key>\n", base)
+	fmt.Fprintf(&b, "  queues:              %s/local/queues\n", base)
 	fmt.Fprintf(&b, "Stream sandbox (use these in the wizard's STREAM_CREDENTIALS stage):\n")
 	fmt.Fprintf(&b, "  STREAM_API_URL:       %s%s/api\n", base, streamSandboxPrefix)
 	fmt.Fprintf(&b, "  STREAM_CLIENT_ID:     %s\n", streamsandbox.DefaultClientID)

@@ -35,10 +35,17 @@ func (s *syncBuffer) String() string {
 // base URL once the banner is printed.
 func startLocal(t *testing.T) (base string, banner *syncBuffer) {
 	t.Helper()
+	return startLocalWith(t, Config{})
+}
+
+// startLocalWith is startLocal with cfg's other fields (a write-back
+// consumer, queue settings).
+func startLocalWith(t *testing.T, cfg Config) (base string, banner *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	cfg := Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}
+	cfg.Addr, cfg.DataDir = "127.0.0.1:0", t.TempDir()
 	go func() { done <- run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), out) }()
 	t.Cleanup(func() {
 		cancel()
