@@ -236,7 +236,7 @@ func TestSandboxOrderLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("webhook %s: %v", body, err)
 		}
-		if int(p.Subscription.ID) != id || p.Run == nil || p.Run.Description != "RUN 01" || strings.Join(p.OrderIDs(), ",") != "1001" {
+		if int(p.Subscription.ID) != id || p.Run == nil || p.Run.Description != "RUN 01" || strings.Join(p.OrderIDs(), ",") != res.ConsignmentNo {
 			t.Fatalf("webhook = %+v", p)
 		}
 	case <-time.After(5 * time.Second):

@@ -229,7 +229,7 @@ func (s *Sandbox) stops(clientID, loadID string) []webhookRunOrder {
 			continue
 		}
 		if g := o.groups[0]; g.run != nil && g.run.loadID == loadID {
-			out = append(out, webhookRunOrder{Sequence: g.run.sequence, Order: o.header.OrderNo})
+			out = append(out, webhookRunOrder{Sequence: g.run.sequence, Order: o.consignmentNo})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b webhookRunOrder) int { return a.Sequence - b.Sequence })
@@ -252,7 +252,7 @@ func (s *Sandbox) adminDispatch(w http.ResponseWriter, r *http.Request) {
 		o.status = statusReleased
 		g := o.groups[0]
 		run := webhookRun{LoadID: g.run.loadID, Status: runStatus(g.run), Description: g.run.description}
-		jobs := s.runEvents(o.clientID, run, []webhookRunOrder{{Sequence: g.run.sequence, Order: o.header.OrderNo}}, eventDispatched)
+		jobs := s.runEvents(o.clientID, run, []webhookRunOrder{{Sequence: g.run.sequence, Order: o.consignmentNo}}, eventDispatched)
 		return append(jobs, s.orderEvents(o, eventDispatched)...)
 	})
 }

@@ -64,7 +64,8 @@
 // # Webhooks
 //
 // Dispatcher actions POST §10.4 payloads to the account's subscribers, with the subscription's
-// auth_header as the Authorization header:
+// auth_header as the Authorization header (whether real Stream sends auth_header back, and in
+// which header, is unknown: no public source shows it):
 //
 //	plan      RUNSTATUS/LOADHEADER: LOCKPLANNING with run and every stop of the run;
 //	          GROUPSTATUS/LOADALLOC: PLANNEDGROUP; ORDERSTATUS/CONSHEADER: PLANNEDDELIVERY
@@ -73,8 +74,11 @@
 //	          (COLLECTED for a collection, not sent to DELIVERED subscribers)
 //	cancel    ORDERSTATUS/CONSHEADER: CANCELLED
 //
-// Order-level payloads carry order.id (the orderNo); run-level ones carry orders[] of
-// {sequence, order}. Deliveries run in the background: admin actions wait for the deliveries they
+// Order-level payloads carry order.id and run-level ones orders[] of {sequence, order}, each the
+// order's consignment number (not its orderNo: public receivers read it as the consignment
+// number, and it keeps receivers from treating it as ours). Each subscription gets one envelope,
+// {"webhook": {...}} or the bare payload, chosen at random (Options.Seed) unless
+// Options.WebhookEnvelope fixes it: public code shows both. Deliveries run in the background: admin actions wait for the deliveries they
 // caused and return their outcome; (*Sandbox).WaitIdle waits for all, and Deliveries lists them.
 //
 // # Faults

@@ -3,6 +3,7 @@ package streamsandbox
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -39,7 +40,23 @@ type Options struct {
 	TrackingBaseURL string
 	// Depots replaces the default depots (Justin Depot and Rishvi) when non-nil.
 	Depots []Depot
+	// WebhookEnvelope fixes the envelope of every webhook; empty chooses one
+	// at random for each subscription (see Envelope).
+	WebhookEnvelope Envelope
+	// Seed seeds that random choice; 0 takes a random seed.
+	Seed uint64
 }
+
+// Envelope is how a webhook body holds its payload. Public code shows both
+// and nothing says which Stream sends, so the sandbox sends both and a
+// receiver cannot come to rely on one.
+type Envelope string
+
+// Envelopes.
+const (
+	EnvelopeWrapped Envelope = "wrapped" // {"webhook": {...}}
+	EnvelopeBare    Envelope = "bare"    // {...}
+)
 
 // Sandbox is an http.Handler serving the Stream API imitation and its admin API.
 // It is safe for concurrent use.
@@ -68,6 +85,8 @@ type Sandbox struct {
 	fault       faultState
 	pending     int
 	idle        chan struct{}
+	envelope    Envelope
+	rng         *rand.Rand
 }
 
 // New returns a Sandbox configured by opts, with defaults filled in.
@@ -86,7 +105,13 @@ func New(opts Options) *Sandbox {
 		tokens:     map[string]*token{},
 		state:      map[string]*accountState{},
 		loads:      map[loadKey]string{},
+		envelope:   opts.WebhookEnvelope,
 	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s.rng = rand.New(rand.NewPCG(seed, seed>>1|1))
 	if opts.Accounts != nil {
 		s.accounts = make(map[string]string, len(opts.Accounts))
 		for id, secret := range opts.Accounts {

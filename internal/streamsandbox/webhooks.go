@@ -36,6 +36,7 @@ type subscription struct {
 	httpMethod  string
 	contentType string
 	authHeader  string // secret: never written to a response or a log
+	envelope    Envelope
 }
 
 func (sub *subscription) is(event, eventType string) bool {
@@ -99,7 +100,13 @@ func (s *Sandbox) subscribe(w http.ResponseWriter, r *http.Request, c caller) {
 	s.subSeq++
 	sub := &subscription{
 		id: s.subSeq, partyID: c.party, event: req.Event, eventType: req.EventType, urlPath: req.URLPath,
-		httpMethod: req.HTTPMethod, contentType: req.ContentType, authHeader: req.AuthHeader,
+		httpMethod: req.HTTPMethod, contentType: req.ContentType, authHeader: req.AuthHeader, envelope: s.envelope,
+	}
+	if sub.envelope == "" {
+		sub.envelope = EnvelopeWrapped
+		if s.rng.IntN(2) == 1 {
+			sub.envelope = EnvelopeBare
+		}
 	}
 	st := s.stateFor(c.clientID)
 	st.subscriptions = append(st.subscriptions, sub)
@@ -184,7 +191,9 @@ type webhookOrder struct {
 	ID string `json:"id"`
 }
 
-// DeliveryRecord is one webhook delivery attempt, as GET /admin/webhooks shows it.
+// DeliveryRecord is one webhook delivery attempt, as GET /admin/webhooks shows it. Orders are
+// the references the payload names: consignment numbers, as Stream's receivers in public code
+// read them, and not the orderNo a client chose, so a receiver cannot mistake one for the other.
 type DeliveryRecord struct {
 	ID             int       `json:"id"`
 	SubscriptionID int       `json:"subscriptionId"`
@@ -195,6 +204,7 @@ type DeliveryRecord struct {
 	Orders         []string  `json:"orders"`
 	LoadID         string    `json:"loadId,omitempty"`
 	URL            string    `json:"url"`
+	Envelope       Envelope  `json:"envelope"`
 	Done           bool      `json:"done"`
 	StatusCode     int       `json:"statusCode"`
 	Error          string    `json:"error,omitempty"`
@@ -221,11 +231,16 @@ func (s *Sandbox) newJob(clientID string, sub *subscription, content webhookCont
 	}
 	content.Event.EventDate = now.Format(time.DateOnly)
 	content.Event.EventTime = now.Format(time.TimeOnly)
-	body, _ := json.Marshal(webhookBody{Webhook: content}) // plain structs always encode
+	var body []byte
+	if sub.envelope == EnvelopeBare {
+		body, _ = json.Marshal(content) // plain structs always encode
+	} else {
+		body, _ = json.Marshal(webhookBody{Webhook: content})
+	}
 	s.deliverySeq++
 	rec := DeliveryRecord{
 		ID: s.deliverySeq, SubscriptionID: sub.id, ClientID: clientID, Event: sub.event, EventType: sub.eventType,
-		EventCode: content.Event.EventCode, Orders: orders, URL: sub.urlPath, At: now, Payload: json.RawMessage(body),
+		EventCode: content.Event.EventCode, Orders: orders, URL: sub.urlPath, Envelope: sub.envelope, At: now, Payload: json.RawMessage(body),
 	}
 	if content.Run != nil {
 		rec.LoadID = content.Run.LoadID
@@ -258,13 +273,13 @@ func (s *Sandbox) orderEvents(o *order, kind eventKind) []webhookJob {
 				EventDesc: fmt.Sprintf("%s: %s", o.header.OrderNo, kind.desc),
 				EventText: o.status, EventLink: o.trackingURL,
 			},
-			Order: &webhookOrder{ID: o.header.OrderNo},
+			Order: &webhookOrder{ID: o.consignmentNo},
 		}
 		if g := o.groups[0]; g.run != nil {
 			content.Run = &webhookRun{LoadID: g.run.loadID, Status: runStatus(g.run), Description: g.run.description}
 			content.Group = &webhookGroup{IntSeq: g.id, LoadID: g.run.loadID}
 		}
-		jobs = append(jobs, s.newJob(o.clientID, sub, content, []string{o.header.OrderNo}))
+		jobs = append(jobs, s.newJob(o.clientID, sub, content, []string{o.consignmentNo}))
 	}
 	return jobs
 }
@@ -288,9 +303,9 @@ func (s *Sandbox) groupEvents(o *order, kind eventKind) []webhookJob {
 				},
 				Run:   &webhookRun{LoadID: g.run.loadID, Status: runStatus(g.run), Description: g.run.description},
 				Group: &webhookGroup{IntSeq: g.id, LoadID: g.run.loadID},
-				Order: &webhookOrder{ID: o.header.OrderNo},
+				Order: &webhookOrder{ID: o.consignmentNo},
 			}
-			jobs = append(jobs, s.newJob(o.clientID, sub, content, []string{o.header.OrderNo}))
+			jobs = append(jobs, s.newJob(o.clientID, sub, content, []string{o.consignmentNo}))
 		}
 	}
 	return jobs

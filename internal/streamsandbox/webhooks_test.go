@@ -8,16 +8,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// received is one webhook a receiver got.
+// received is one webhook a receiver got; body is the payload, out of its
+// envelope if it had one.
 type received struct {
 	method, auth, contentType string
 	body                      map[string]any
+	wrapped                   bool
 }
 
 // receiver is an httptest server recording webhooks; it answers status.
@@ -34,8 +37,12 @@ func newReceiver(t *testing.T) *receiver {
 		raw, _ := io.ReadAll(r.Body)
 		var body map[string]any
 		_ = json.Unmarshal(raw, &body)
+		inner, wrapped := body["webhook"].(map[string]any)
+		if wrapped {
+			body = inner
+		}
 		rc.mu.Lock()
-		rc.got = append(rc.got, received{method: r.Method, auth: r.Header.Get("Authorization"), contentType: r.Header.Get("Content-Type"), body: body})
+		rc.got = append(rc.got, received{method: r.Method, auth: r.Header.Get("Authorization"), contentType: r.Header.Get("Content-Type"), body: body, wrapped: wrapped})
 		status := rc.status
 		rc.mu.Unlock()
 		w.WriteHeader(status)
@@ -58,7 +65,7 @@ func (rc *receiver) take() []received {
 func byPath(t *testing.T, got []received) map[string][]received {
 	out := map[string][]received{}
 	for _, g := range got {
-		key := get(t, g.body, "webhook", "subscription", "event").(string) + "/" + get(t, g.body, "webhook", "event", "event_code").(string)
+		key := get(t, g.body, "subscription", "event").(string) + "/" + get(t, g.body, "event", "event_code").(string)
 		out[key] = append(out[key], g)
 	}
 	return out
@@ -124,7 +131,7 @@ func TestSubscribeValidation(t *testing.T) {
 
 func TestDispatcherFlowDeliversWebhooks(t *testing.T) {
 	rc := newReceiver(t)
-	e := newEnv(t, Options{})
+	e := newEnv(t, Options{Seed: 7})
 	tok := e.token()
 	subscribe := func(event, eventType, auth string) {
 		r := e.api(tok, http.MethodPost, "/webhooks/webhooks", map[string]any{"event": event, "event_type": eventType,
@@ -140,6 +147,14 @@ func TestDispatcherFlowDeliversWebhooks(t *testing.T) {
 	e.createOrder(tok, deliveryOrder("R1"))
 	e.createOrder(tok, deliveryOrder("R2"))
 	e.createOrder(tok, deliveryOrder("R3"))
+	// Webhooks name orders by consignment number, not by orderNo.
+	cn := func(orderNo string) string {
+		c, _ := e.admin(http.MethodGet, "orders/"+orderNo, nil).body["consignmentNo"].(string)
+		if c == "" || c == orderNo {
+			t.Fatalf("order %s has consignment number %q", orderNo, c)
+		}
+		return c
+	}
 
 	// Plan R1 at stop 4 and R2 at stop 2 of RUN 03; R3 on another run.
 	plan := func(orderNo, run string, seq int) map[string]any {
@@ -165,29 +180,29 @@ func TestDispatcherFlowDeliversWebhooks(t *testing.T) {
 	if run.auth != "Secret run-key" || run.method != http.MethodPost || run.contentType != "application/json" {
 		t.Errorf("run webhook headers: %+v", run)
 	}
-	loadID := get(t, run.body, "webhook", "run", "loadId").(string)
-	if loadID == "" || get(t, run.body, "webhook", "run", "description") != "RUN 03" || get(t, run.body, "webhook", "run", "status") == "" {
-		t.Errorf("run %v", get(t, run.body, "webhook", "run"))
+	loadID := get(t, run.body, "run", "loadId").(string)
+	if loadID == "" || get(t, run.body, "run", "description") != "RUN 03" || get(t, run.body, "run", "status") == "" {
+		t.Errorf("run %v", get(t, run.body, "run"))
 	}
-	stops := get(t, run.body, "webhook", "orders").([]any)
-	if len(stops) != 2 || get(t, stops[0], "order") != "R2" || get(t, stops[0], "sequence") != float64(2) ||
-		get(t, stops[1], "order") != "R1" || get(t, stops[1], "sequence") != float64(4) {
+	stops := get(t, run.body, "orders").([]any)
+	if len(stops) != 2 || get(t, stops[0], "order") != cn("R2") || get(t, stops[0], "sequence") != float64(2) ||
+		get(t, stops[1], "order") != cn("R1") || get(t, stops[1], "sequence") != float64(4) {
 		t.Errorf("run stops %v", stops)
 	}
-	sub := get(t, run.body, "webhook", "subscription").(map[string]any)
+	sub := get(t, run.body, "subscription").(map[string]any)
 	if sub["party_id"] != "sandbox" || sub["event_type"] != "LOADHEADER" || sub["http_method"] != "POST" || sub["url_path"] != rc.srv.URL+"/stream/webhook/key1" {
 		t.Errorf("subscription block %v", sub)
 	}
 	for _, k := range []string{"event_code_desc", "event_date", "event_time"} {
-		if v, _ := get(t, run.body, "webhook", "event", k).(string); v == "" {
+		if v, _ := get(t, run.body, "event", k).(string); v == "" {
 			t.Errorf("event.%s empty", k)
 		}
 	}
 	ord := got["ORDERSTATUS/PLANNEDDELIVERY"][0]
-	if ord.auth != "Secret order-key" || get(t, ord.body, "webhook", "order", "id") != "R2" {
+	if ord.auth != "Secret order-key" || get(t, ord.body, "order", "id") != cn("R2") {
 		t.Errorf("order webhook %+v", ord)
 	}
-	if _, hasOrders := ord.body["webhook"].(map[string]any)["orders"]; hasOrders {
+	if _, hasOrders := ord.body["orders"]; hasOrders {
 		t.Errorf("order-level webhook carries orders: %v", ord.body)
 	}
 
@@ -230,7 +245,7 @@ func TestDispatcherFlowDeliversWebhooks(t *testing.T) {
 	if len(got["RUNSTATUS/DISPATCHED"]) != 1 || len(got["ORDERSTATUS/DISPATCHED"]) != 1 || len(got) != 2 {
 		t.Fatalf("dispatch webhooks %v", got)
 	}
-	if o := get(t, got["RUNSTATUS/DISPATCHED"][0].body, "webhook", "orders", 0, "order"); o != "R1" {
+	if o := get(t, got["RUNSTATUS/DISPATCHED"][0].body, "orders", 0, "order"); o != cn("R1") {
 		t.Errorf("dispatched run lists %v", o)
 	}
 	doc = get(t, e.api(tok, http.MethodGet, "/orders/orders/R1", nil).body, "response", "order")
@@ -255,7 +270,7 @@ func TestDispatcherFlowDeliversWebhooks(t *testing.T) {
 	if len(got["DELIVERED/DELIVERED"]) != 1 || len(got["ORDERSTATUS/DELIVERED"]) != 1 || len(got) != 2 {
 		t.Fatalf("deliver webhooks %v", got)
 	}
-	if d := got["DELIVERED/DELIVERED"][0]; d.auth != "Secret delivered-key" || get(t, d.body, "webhook", "order", "id") != "R1" {
+	if d := got["DELIVERED/DELIVERED"][0]; d.auth != "Secret delivered-key" || get(t, d.body, "order", "id") != cn("R1") {
 		t.Errorf("delivered webhook %+v", d)
 	}
 	doc = get(t, e.api(tok, http.MethodGet, "/orders/orders/R1", nil).body, "response", "order")
@@ -468,8 +483,8 @@ func TestGroupItemAndCollectionEvents(t *testing.T) {
 		t.Fatalf("plan webhooks %v", got)
 	}
 	g := got["GROUPSTATUS/PLANNEDGROUP"][0].body
-	if get(t, g, "webhook", "group", "int_seq") != groupID || get(t, g, "webhook", "group", "loadId") != get(t, g, "webhook", "run", "loadId") {
-		t.Errorf("group block %v", get(t, g, "webhook"))
+	if get(t, g, "group", "int_seq") != groupID || get(t, g, "group", "loadId") != get(t, g, "run", "loadId") {
+		t.Errorf("group block %v", g)
 	}
 	run := get(t, plan.body, "order", "order", "groups", 0, "runDetails")
 	if get(t, run, "driverName") != "Sam Driver" || get(t, run, "vehicleName") != "VAN 7" || get(t, run, "vehicleType") != "LGV" ||
@@ -498,5 +513,49 @@ func TestGroupItemAndCollectionEvents(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "COL1") {
 		t.Errorf("logs do not record the order: %s", logs.String())
+	}
+}
+
+// Each subscription keeps one envelope; across subscriptions both occur,
+// chosen by the seed, and an Options value fixes it.
+func TestWebhookEnvelopes(t *testing.T) {
+	envelopes := func(opts Options) []bool {
+		rc := newReceiver(t)
+		e := newEnv(t, opts)
+		tok := e.token()
+		for range 8 {
+			r := e.api(tok, http.MethodPost, "/webhooks/webhooks", map[string]any{"event": "ORDERSTATUS", "event_type": "CONSHEADER",
+				"url_path": rc.srv.URL + "/hook", "http_method": "POST", "content_type": "application/json"})
+			if r.status != 200 {
+				t.Fatalf("subscribe: %s", r.raw)
+			}
+		}
+		e.createOrder(tok, deliveryOrder("E1"))
+		e.admin(http.MethodPost, "plan", map[string]any{"orderNo": "E1", "run": "RUN 01", "sequence": 1, "date": "2026-11-23"})
+		var out []bool
+		for _, g := range rc.take() {
+			if get(t, g.body, "event", "event_code") != "PLANNEDDELIVERY" {
+				t.Fatalf("payload %v", g.body)
+			}
+			out = append(out, g.wrapped)
+		}
+		if len(out) != 8 {
+			t.Fatalf("%d deliveries, want 8", len(out))
+		}
+		return out
+	}
+	a, b := envelopes(Options{Seed: 42}), envelopes(Options{Seed: 42})
+	if !slices.Equal(a, b) {
+		t.Fatalf("the same seed chose %v then %v", a, b)
+	}
+	if !slices.Contains(a, true) || !slices.Contains(a, false) {
+		t.Fatalf("eight subscriptions all got one envelope: %v", a)
+	}
+	for env, want := range map[Envelope]bool{EnvelopeWrapped: true, EnvelopeBare: false} {
+		for _, w := range envelopes(Options{WebhookEnvelope: env}) {
+			if w != want {
+				t.Fatalf("%s: a delivery came wrapped=%v", env, w)
+			}
+		}
 	}
 }
