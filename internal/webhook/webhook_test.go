@@ -54,7 +54,7 @@ type fixture struct {
 	p     *profile.Profile
 }
 
-func newProfile(t *testing.T, s *profile.MemStore, token, key string, settings map[string]string) *profile.Profile {
+func newProfile(t testing.TB, s *profile.MemStore, token, key string, settings map[string]string) *profile.Profile {
 	t.Helper()
 	p := &profile.Profile{ID: profile.ID(token), WebhookKey: key, Active: true, Stage: wizard.StageConfig,
 		Settings: map[string]string{wizard.ItemStreamClientID: "client-a", wizard.ItemStreamParty: "PARTY1", wizard.ItemWebhooksEnabled: "true"},
