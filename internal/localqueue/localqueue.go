@@ -115,7 +115,6 @@ type Queue struct {
 	stats   Stats
 	changed chan struct{} // closed and replaced on every change
 	timer   func() bool   // cancels the pending backoff wake-up
-	timerAt time.Time
 	closed  bool
 
 	wake    chan struct{}
@@ -362,16 +361,17 @@ func (q *Queue) dispatch() {
 	if n > 0 {
 		q.next = (q.next + 1) % n
 	}
-	q.changedLocked()
 	// Groups skipped because concurrency was used up are retried when a
-	// handler finishes; only a backoff needs the clock.
-	if !earliest.IsZero() && (q.timer == nil || !q.timerAt.Equal(earliest)) {
-		if q.timer != nil {
-			q.timer()
-		}
-		q.timerAt = earliest
+	// handler finishes; only a backoff needs the clock. The wake-up is set
+	// afresh on every pass, so it always matches the earliest wait.
+	if q.timer != nil {
+		q.timer()
+		q.timer = nil
+	}
+	if !earliest.IsZero() {
 		q.timer = q.clock.AfterFunc(earliest.Sub(now), q.poke)
 	}
+	q.changedLocked()
 }
 
 func (q *Queue) handle(h queue.Handler, name string, m *message) {
