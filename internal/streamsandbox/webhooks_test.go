@@ -532,15 +532,21 @@ func TestWebhookEnvelopes(t *testing.T) {
 		}
 		e.createOrder(tok, deliveryOrder("E1"))
 		e.admin(http.MethodPost, "plan", map[string]any{"orderNo": "E1", "run": "RUN 01", "sequence": 1, "date": "2026-11-23"})
-		var out []bool
-		for _, g := range rc.take() {
+		// Deliveries arrive in any order; line them up by subscription.
+		out := make([]bool, 8)
+		got := rc.take()
+		for _, g := range got {
 			if get(t, g.body, "event", "event_code") != "PLANNEDDELIVERY" {
 				t.Fatalf("payload %v", g.body)
 			}
-			out = append(out, g.wrapped)
+			id := int(get(t, g.body, "subscription", "id").(float64))
+			if id < 1 || id > 8 {
+				t.Fatalf("subscription id %d", id)
+			}
+			out[id-1] = g.wrapped
 		}
-		if len(out) != 8 {
-			t.Fatalf("%d deliveries, want 8", len(out))
+		if len(got) != 8 {
+			t.Fatalf("%d deliveries, want 8", len(got))
 		}
 		return out
 	}
