@@ -176,9 +176,11 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Messages returns one write-back message per Stream order the payload
-// names: grouped by profile and order, so one order's messages are applied
-// in order while others run alongside, and de-duplicated by what makes a
-// delivery distinct (a repeat of the same event is dropped).
+// names, in the queue form every producer shares (writeback.Message.Queued:
+// grouped by profile and order, so one order's messages are applied in
+// order while others run alongside), de-duplicated by what makes a
+// delivery distinct: profile, order, event code, event date and time and
+// run id, so a repeat of the same event is dropped.
 func Messages(profileID string, p *stream.WebhookPayload) ([]queue.Message, error) {
 	var runDesc, runID string
 	if p.Run != nil {
@@ -187,25 +189,18 @@ func Messages(profileID string, p *stream.WebhookPayload) ([]queue.Message, erro
 	when := strings.TrimSpace(strings.TrimSpace(p.Event.EventDate) + " " + strings.TrimSpace(p.Event.EventTime))
 	var msgs []queue.Message
 	for _, ref := range p.OrderIDs() {
-		body, err := json.Marshal(writeback.Message{
+		m, err := writeback.Message{
 			ProfileID: profileID, Ref: ref, Source: writeback.SourceWebhook,
 			Event: p.Event.EventCode, EventTime: when, Run: runDesc,
-		})
+		}.Queued()
 		if err != nil {
-			return nil, fmt.Errorf("encode write-back message: %w", err)
+			return nil, err
 		}
-		msgs = append(msgs, queue.Message{
-			Group:   Group(profileID, ref),
-			DedupID: hash("webhook", profileID, ref, strings.ToUpper(p.Event.EventCode), p.Event.EventDate, p.Event.EventTime, runID),
-			Body:    body,
-		})
+		m.DedupID = hash("webhook", profileID, ref, strings.ToUpper(p.Event.EventCode), p.Event.EventDate, p.Event.EventTime, runID)
+		msgs = append(msgs, m)
 	}
 	return msgs, nil
 }
-
-// Group is the FIFO group of a profile's Stream order. It is a hash so it
-// fits SQS's 128 characters whatever the reference holds.
-func Group(profileID, ref string) string { return hash("group", profileID, ref) }
 
 // hash returns the hex SHA-256 of the parts, each length-prefixed so no
 // two lists of parts give the same input.
