@@ -326,9 +326,9 @@ func TestWriteBackQueueIsFIFOWithDeadLetterQueueAndAlarm(t *testing.T) {
 	}
 }
 
-// Only the receiver may send to the write-back queue, and it may do
-// nothing else there; no other function touches the queues yet.
-func TestOnlyTheReceiverSendsToTheWriteBackQueue(t *testing.T) {
+// Only the producers of write-backs (the receiver and GenerateLabel) may
+// send to the write-back queue, and they may do nothing else there.
+func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 	_, out := transformed(t)
 	for id, r := range out.Resources {
 		if r.Type != "AWS::IAM::Role" {
@@ -350,16 +350,17 @@ func TestOnlyTheReceiverSendsToTheWriteBackQueue(t *testing.T) {
 			}
 		}
 		want := []string(nil)
-		if id == "StreamWebhookFunctionRole" {
+		if id == "StreamWebhookFunctionRole" || id == "GenerateLabelFunctionRole" {
 			want = []string{`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`}
 		}
 		if !slices.Equal(sqsActions, want) {
 			t.Errorf("%s SQS permissions %v, want %v", id, sqsActions, want)
 		}
 	}
-	fn := out.Resources["StreamWebhookFunction"].Properties
-	env, _ := json.Marshal(fn["Environment"])
-	if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
-		t.Errorf("StreamWebhookFunction environment %s does not name the write-back queue", env)
+	for _, id := range []string{"StreamWebhookFunction", "GenerateLabelFunction"} {
+		env, _ := json.Marshal(out.Resources[id].Properties["Environment"])
+		if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
+			t.Errorf("%s environment %s does not name the write-back queue", id, env)
+		}
 	}
 }
