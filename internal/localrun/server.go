@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworks/badge"
@@ -93,7 +94,11 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	s.mux.HandleFunc("GET /local/queues", s.queues)
 	s.mux.HandleFunc("POST /local/queues/{name}/redrive", s.redrive)
 
-	stream := streamsandbox.New(streamsandbox.Options{Logger: logger.With("component", "stream-sandbox")})
+	// The sandbox posts webhooks to this same server, several at once. A
+	// pooled client may dial a spare connection it then never uses, which
+	// holds up a graceful shutdown; one connection per delivery does not.
+	hooks := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	stream := streamsandbox.New(streamsandbox.Options{Logger: logger.With("component", "stream-sandbox"), WebhookClient: hooks})
 	s.mux.Handle(streamSandboxPrefix+"/", http.StripPrefix(streamSandboxPrefix, stream))
 	lw, err := linnworkssandbox.New(linnworkssandbox.Options{Logger: logger.With("component", "linnworks-sandbox")})
 	if err != nil {
