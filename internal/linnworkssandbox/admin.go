@@ -134,6 +134,9 @@ func (s *Sandbox) ExpireSessions() {
 // serveAdmin serves the admin API, which is not part of Linnworks.
 func (s *Sandbox) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/admin/")
+	if s.serveMapping(w, r, rest) {
+		return
+	}
 	switch {
 	case rest == "orders" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, s.Orders())
