@@ -27,6 +27,11 @@ const (
 	// attrHolder names the profile holding a numbering on its item.
 	attrHolder      = "holder"
 	webhookKeyIndex = "webhookKey-index"
+	// attrSyncing is set (to syncingOn) only on profiles that sync orders:
+	// syncingIndex is sparse, holding just those.
+	attrSyncing  = "syncing"
+	syncingOn    = "1"
+	syncingIndex = "syncing-index"
 )
 
 // API is the part of the DynamoDB client the stores use. Build the client

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -59,6 +60,10 @@ type profileItem struct {
 	// LinnworksTokenRefused is RFC 3339, omitted while the token works.
 	LinnworksTokenRefused string `dynamodbav:"linnworksTokenRefused,omitempty"`
 	Version               int64  `dynamodbav:"version"`
+	// Sync is the order sync's state as JSON; Syncing marks the profiles
+	// that sync orders for the sparse index, omitted on the others.
+	Sync    []byte `dynamodbav:"sync,omitempty"`
+	Syncing string `dynamodbav:"syncing,omitempty"`
 }
 
 func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {
@@ -66,7 +71,12 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 	if err != nil {
 		return nil, err
 	}
+	sync, err := profile.MarshalSync(p.Sync)
+	if err != nil {
+		return nil, err
+	}
 	it := profileItem{
+		Sync:                      sync,
 		PK:                        p.ID,
 		Email:                     p.Email,
 		LinnworksUniqueIdentifier: p.LinnworksUniqueIdentifier,
@@ -88,6 +98,9 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 	if !p.LinnworksTokenRefused.IsZero() {
 		it.LinnworksTokenRefused = p.LinnworksTokenRefused.UTC().Format(time.RFC3339Nano)
 	}
+	if p.SyncsOrders() {
+		it.Syncing = syncingOn
+	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return nil, fmt.Errorf("encode profile item: %w", err)
@@ -104,7 +117,12 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 	if err != nil {
 		return nil, err
 	}
+	sync, err := profile.UnmarshalSync(it.Sync)
+	if err != nil {
+		return nil, err
+	}
 	p := &profile.Profile{
+		Sync:                      sync,
 		ID:                        it.PK,
 		Email:                     it.Email,
 		LinnworksUniqueIdentifier: it.LinnworksUniqueIdentifier,
@@ -435,6 +453,38 @@ func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profi
 		return nil, fmt.Errorf("profile by webhook key: %w", profile.ErrNotFound)
 	}
 	return found, nil
+}
+
+// SyncingProfiles returns the IDs of the profiles that sync orders, read
+// page by page from the sparse syncing index (keys only). The index is
+// eventually consistent: the caller reads each profile before acting.
+func (s *Profiles) SyncingProfiles(ctx context.Context) ([]string, error) {
+	var ids []string
+	var start map[string]types.AttributeValue
+	for {
+		out, err := s.api.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 aws.String(s.table),
+			IndexName:                 aws.String(syncingIndex),
+			KeyConditionExpression:    aws.String("#s = :on"),
+			ExpressionAttributeNames:  map[string]string{"#s": attrSyncing},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":on": &types.AttributeValueMemberS{Value: syncingOn}},
+			ExclusiveStartKey:         start,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("syncing profiles: query index: %w", err)
+		}
+		for _, it := range out.Items {
+			if pk, ok := it[attrPK].(*types.AttributeValueMemberS); ok {
+				ids = append(ids, pk.Value)
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = out.LastEvaluatedKey
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 func shortID(id string) string { return (&profile.Profile{ID: id}).Short() }

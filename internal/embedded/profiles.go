@@ -14,11 +14,14 @@ import (
 )
 
 // Buckets of profiles: records by profile ID, profile IDs by webhook key,
-// and the profile ID holding each numbering.
+// the profile ID holding each numbering, and the IDs of the profiles that
+// sync orders (the scheduler's index: it holds only those, as the sparse
+// index does in DynamoDB).
 var (
 	bucketProfiles         = []byte("profiles")
 	bucketProfileWebhooks  = []byte("profiles.byWebhookKey")
 	bucketProfileNumbering = []byte("profiles.byNumbering")
+	bucketProfilesSyncing  = []byte("profiles.syncing")
 )
 
 // Profiles is a profile.Store in the database file. Secrets are sealed
@@ -53,6 +56,7 @@ type profileRecord struct {
 	CreatedAt                 time.Time         `json:"createdAt"`
 	UpdatedAt                 time.Time         `json:"updatedAt"`
 	ExpiresAt                 time.Time         `json:"expiresAt,omitzero"`
+	Sync                      json.RawMessage   `json:"sync,omitempty"`
 	Version                   int64             `json:"version"`
 }
 
@@ -61,7 +65,12 @@ func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64
 	if err != nil {
 		return nil, err
 	}
+	sync, err := profile.MarshalSync(p.Sync)
+	if err != nil {
+		return nil, err
+	}
 	return json.Marshal(profileRecord{
+		Sync:                      sync,
 		ID:                        p.ID,
 		Email:                     p.Email,
 		LinnworksUniqueIdentifier: p.LinnworksUniqueIdentifier,
@@ -90,7 +99,12 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 	if err != nil {
 		return nil, err
 	}
+	sync, err := profile.UnmarshalSync(r.Sync)
+	if err != nil {
+		return nil, err
+	}
 	return &profile.Profile{
+		Sync:                      sync,
 		ID:                        r.ID,
 		Email:                     r.Email,
 		LinnworksUniqueIdentifier: r.LinnworksUniqueIdentifier,
@@ -132,6 +146,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 			return profile.ErrExists
 		}
 		if err := b.Put([]byte(p.ID), data); err != nil {
+			return err
+		}
+		if err := indexSyncing(tx, p); err != nil {
 			return err
 		}
 		if p.WebhookKey != "" {
@@ -221,6 +238,9 @@ func (s *Profiles) update(ctx context.Context, p *profile.Profile, numbering str
 		if err := b.Put([]byte(p.ID), data); err != nil {
 			return err
 		}
+		if err := indexSyncing(tx, p); err != nil {
+			return err
+		}
 		idx := tx.Bucket(bucketProfileWebhooks)
 		if stored.WebhookKey != "" && stored.WebhookKey != p.WebhookKey && string(idx.Get([]byte(stored.WebhookKey))) == p.ID {
 			if err := idx.Delete([]byte(stored.WebhookKey)); err != nil {
@@ -295,6 +315,35 @@ func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profi
 		return nil, fmt.Errorf("profile by webhook key: index is stale: %w", profile.ErrNotFound)
 	}
 	return p, nil
+}
+
+// indexSyncing keeps p's entry in the syncing index in step with the record
+// written in the same transaction.
+func indexSyncing(tx *bolt.Tx, p *profile.Profile) error {
+	idx := tx.Bucket(bucketProfilesSyncing)
+	if p.SyncsOrders() {
+		return idx.Put([]byte(p.ID), []byte{1})
+	}
+	return idx.Delete([]byte(p.ID))
+}
+
+// SyncingProfiles returns the IDs of the profiles that sync orders, from
+// the syncing index, sorted.
+func (s *Profiles) SyncingProfiles(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	var ids []string
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketProfilesSyncing).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	return ids, nil
 }
 
 func shortID(id string) string { return (&profile.Profile{ID: id}).Short() }

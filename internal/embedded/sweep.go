@@ -37,8 +37,12 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
+		syncing := tx.Bucket(bucketProfilesSyncing)
 		for _, k := range gone {
 			if err := profiles.Delete(k); err != nil {
+				return err
+			}
+			if err := syncing.Delete(k); err != nil {
 				return err
 			}
 		}

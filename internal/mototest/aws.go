@@ -28,6 +28,8 @@ const (
 	AttrStreamOrder   = "streamOrderKey"
 	AttrExpiresAt     = "expiresAt"
 	WebhookKeyIndex   = "webhookKey-index"
+	AttrSyncing       = "syncing"
+	SyncingIndex      = "syncing-index"
 	StreamOrderIndex  = "streamOrder-index"
 	profilesTablePfx  = "profiles-"
 	shipmentsTablePfx = "shipments-"
@@ -70,6 +72,7 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrWebhookKey), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrSyncing), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -78,6 +81,10 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 			IndexName:  aws.String(WebhookKeyIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrWebhookKey), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}, {
+			IndexName:  aws.String(SyncingIndex),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrSyncing), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
 	}
 	return createTable(ctx, db, in)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 )
 
@@ -31,6 +32,7 @@ func Clone(p *Profile) *Profile {
 	c := *p
 	c.Settings = maps.Clone(p.Settings)
 	c.Secrets = maps.Clone(p.Secrets)
+	c.Sync = p.Sync.Clone()
 	c.CreatedAt = p.CreatedAt.Round(0)
 	c.UpdatedAt = p.UpdatedAt.Round(0)
 	c.ExpiresAt = p.ExpiresAt.Round(0)
@@ -149,4 +151,22 @@ func (s *MemStore) ByWebhookKey(ctx context.Context, key string) (*Profile, erro
 		return nil, fmt.Errorf("profile by webhook key: %w", ErrNotFound)
 	}
 	return Clone(s.byID[id]), nil
+}
+
+// SyncingProfiles returns the IDs of the stored profiles that sync orders,
+// sorted.
+func (s *MemStore) SyncingProfiles(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, p := range s.byID {
+		if p.SyncsOrders() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }

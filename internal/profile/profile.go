@@ -51,6 +51,10 @@ type Profile struct {
 	// account; "" holds none. Only UpdateNumbering changes it.
 	Numbering string
 
+	// Sync is what the order sync keeps between runs: its last summary,
+	// where an unfinished pass resumes, the orders it could not send.
+	Sync SyncState
+
 	Deleted   bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -111,4 +115,9 @@ type Store interface {
 	// ByWebhookKey returns the profile whose WebhookKey is key; ErrNotFound
 	// when there is none.
 	ByWebhookKey(ctx context.Context, key string) (*Profile, error)
+	// SyncingProfiles returns the IDs of the profiles that sync orders
+	// (SyncsOrders), from an index that holds only those, never by reading
+	// every profile. An index may lag a write briefly; callers read each
+	// profile again before acting on it.
+	SyncingProfiles(ctx context.Context) ([]string, error)
 }

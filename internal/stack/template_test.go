@@ -139,7 +139,7 @@ func TestTemplateTablesMatchTheAdapters(t *testing.T) {
 		keys    []string
 		indexes []index
 	}{
-		"ProfilesTable":  {[]string{mototest.AttrPK}, []index{{mototest.WebhookKeyIndex, mototest.AttrWebhookKey}}},
+		"ProfilesTable":  {[]string{mototest.AttrPK}, []index{{mototest.WebhookKeyIndex, mototest.AttrWebhookKey}, {mototest.SyncingIndex, mototest.AttrSyncing}}},
 		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}}},
 	}
 	for id, w := range want {

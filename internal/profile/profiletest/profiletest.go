@@ -44,6 +44,8 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"NumberingStaleWriteTakesNothing", testNumberingStale},
 		{"UpdateKeepsNumbering", testUpdateKeepsNumbering},
 		{"CreateHoldsNoNumbering", testCreateHoldsNoNumbering},
+		{"SyncStateRoundTrip", testSyncStateRoundTrip},
+		{"SyncingProfiles", testSyncingProfiles},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,6 +140,9 @@ func Diff(want, got *profile.Profile) string {
 	}
 	if want.Version != got.Version {
 		add("Version", want.Version, got.Version)
+	}
+	if w, g := fmt.Sprintf("%+v", want.Sync), fmt.Sprintf("%+v", got.Sync); w != g {
+		add("Sync", w, g)
 	}
 	if len(d) == 0 {
 		return ""
@@ -692,4 +697,90 @@ func testUpdateKeepsNumbering(t *testing.T, s profile.Store) {
 	b := NewProfile(t)
 	mustCreate(t, s, b)
 	mustNumber(t, s, b, sneaky.Numbering)
+}
+
+// The order sync's state comes back as it was stored.
+func testSyncStateRoundTrip(t *testing.T, s profile.Store) {
+	ctx := context.Background()
+	p := NewProfile(t)
+	mustCreate(t, s, p)
+	p.Sync = profile.SyncState{
+		Last: profile.SyncRun{Started: 1700000000, Ended: 1700000042, Finished: false, Considered: 12, Sent: 7, Errors: 2,
+			Skipped: map[string]int{"parked": 2, "not_paid": 1}, Problem: "stopped at its deadline"},
+		Cursor:     "2:100123",
+		ErrorMarks: map[string]profile.ErrorMark{"100004": {Fingerprint: "ab12", Received: 1699990000}},
+	}
+	if err := s.Update(ctx, p); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if d := Diff(p, mustGet(t, s, p.ID)); d != "" {
+		t.Fatalf("read back: %s", d)
+	}
+	p.Sync = profile.SyncState{}
+	if err := s.Update(ctx, p); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if got := mustGet(t, s, p.ID).Sync; !got.IsZero() {
+		t.Fatalf("cleared sync state read back as %+v", got)
+	}
+}
+
+// SyncingProfiles lists exactly the active, undeleted profiles with order
+// sync on, following every change that turns one of those off or on.
+func testSyncingProfiles(t *testing.T, s profile.Store) {
+	ctx := context.Background()
+	on := func(p *profile.Profile) {
+		p.Active = true
+		p.Settings[profile.SettingOrderSync] = "true"
+	}
+	syncing := NewProfile(t)
+	on(syncing)
+	inactive := NewProfile(t)
+	inactive.Settings[profile.SettingOrderSync] = "true"
+	off := NewProfile(t)
+	off.Active = true
+	off.Settings[profile.SettingOrderSync] = "false"
+	turnedOff := NewProfile(t)
+	on(turnedOff)
+	deleted := NewProfile(t)
+	on(deleted)
+	later := NewProfile(t)
+	for _, p := range []*profile.Profile{syncing, inactive, off, turnedOff, deleted, later} {
+		mustCreate(t, s, p)
+	}
+	turnedOff.Settings[profile.SettingOrderSync] = "false"
+	deleted.Deleted = true
+	on(later)
+	for _, p := range []*profile.Profile{turnedOff, deleted, later} {
+		if err := s.Update(ctx, p); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+	}
+	mine := map[string]string{syncing.ID: "syncing", inactive.ID: "inactive", off.ID: "off",
+		turnedOff.ID: "turned off", deleted.ID: "deleted", later.ID: "turned on later"}
+	want := map[string]bool{syncing.ID: true, later.ID: true}
+	// A store may be shared with other cases and its index may lag a write
+	// briefly (DynamoDB's is eventually consistent): poll, bounded.
+	var got map[string]bool
+	for range 50 {
+		ids, err := s.SyncingProfiles(ctx)
+		if err != nil {
+			t.Fatalf("SyncingProfiles: %v", err)
+		}
+		got = map[string]bool{}
+		for _, id := range ids {
+			if _, ok := mine[id]; ok {
+				got[id] = true
+			}
+		}
+		if maps.Equal(got, want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var names []string
+	for id := range got {
+		names = append(names, mine[id])
+	}
+	t.Fatalf("SyncingProfiles of this case's profiles: %v, want syncing and turned on later", names)
 }
