@@ -12,7 +12,6 @@ import (
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworkssandbox"
-	"linnstream/internal/ordersync"
 	"linnstream/internal/profile"
 	"linnstream/internal/shipment"
 	"linnstream/internal/writeback"
@@ -341,5 +340,3 @@ func TestSyncSendsExactlyTheEligibleOrders(t *testing.T) {
 }
 
 func head(ns []int) []int { return ns[:min(len(ns), 8)] }
-
-var _ = ordersync.ReasonSent
