@@ -3,7 +3,6 @@ package ordersync_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -81,8 +80,8 @@ func (o *outbox) Send(_ context.Context, msgs ...queue.Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, m := range msgs {
-		var wm writeback.Message
-		if err := json.Unmarshal(m.Body, &wm); err != nil {
+		wm, err := writeback.Decode(m.Body)
+		if err != nil {
 			return err
 		}
 		o.msgs = append(o.msgs, wm)
@@ -249,6 +248,18 @@ func (e *env) worker(change func(*ordersync.Config)) *ordersync.Worker {
 		e.t.Fatal(err)
 	}
 	return w
+}
+
+// writer is the write-back consumer on the env's adapters.
+func (e *env) writer() *writeback.Writer {
+	e.t.Helper()
+	wb, err := writeback.New(writeback.Config{Profiles: e.profiles, Shipments: e.shipments,
+		Streams: writeback.PoolStreams{Pool: e.pool}, Linnworks: e.lwClient, Now: e.clk.Now,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return wb
 }
 
 // writePaths are the Linnworks operations that change an order.

@@ -265,6 +265,12 @@ func TestCorrectedOrderIsRetried(t *testing.T) {
 	if !slices.Equal(sent, []int{700001}) || !slices.Equal(refused, []int{700002}) {
 		t.Fatalf("after the correction: sent %v refused %v, want 700001 sent and 700002 tried (and refused) again", sent, refused)
 	}
+	if o, _ := w.lw.Order("700002"); len(o.Notes) != 1 {
+		t.Fatalf("the same error was noted %d times, want once: %+v", len(o.Notes), o.Notes)
+	}
+	if o, _ := w.lw.Order("700001"); !slices.Contains(o.Identifiers, linnworks.TagSent) || o.TrackingNumber == "" {
+		t.Fatalf("the corrected order shows %v, tracking %q", o.Identifiers, o.TrackingNumber)
+	}
 }
 
 // A run stops before its deadline and the next resumes where it stopped:

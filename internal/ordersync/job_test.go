@@ -64,10 +64,18 @@ func TestRevokedTokenStopsTheSync(t *testing.T) {
 		t.Fatalf("a refused token is the profile's state, not a job to retry: %v", err)
 	}
 	stored, _ := w.profiles.Get(context.Background(), w.pa.ID)
-	if sum.Finished || !strings.Contains(stored.Sync.Last.Problem, "refused the API token") {
+	if sum.Finished || !strings.Contains(stored.Sync.Last.Problem, "refused the API token") || stored.LinnworksTokenRefused.IsZero() {
 		t.Fatalf("summary %+v, want the refused token named", stored.Sync.Last)
 	}
 	if n := w.streamN.creates.Load(); n != 0 {
 		t.Fatalf("%d Stream creates with a refused Linnworks token", n)
+	}
+	// The next run does not call Linnworks until a working token is saved.
+	w.lw.ClearJournal()
+	if _, err := w.worker(nil).Run(context.Background(), w.pa.ID); err != nil {
+		t.Fatal(err)
+	}
+	if j := w.lw.Journal(); len(j) != 0 {
+		t.Fatalf("a held profile still called Linnworks %d times", len(j))
 	}
 }

@@ -199,28 +199,18 @@ func nums(ns []int) []string {
 	return out
 }
 
-// apply marks the orders as the write-back does for the messages: Sent to
-// Stream, or Error from Stream and a note. The write-back's own tests
-// prove it does that; here it lets a second sync see what the first one
-// left.
+// apply hands the messages to the write-back, as the write-back queue
+// does.
 func (w *world) apply(msgs []writeback.Message) {
 	w.t.Helper()
-	ctx := context.Background()
+	wb := w.writer()
 	for _, m := range msgs {
-		n, _ := strconv.Atoi(m.OrderID)
-		o, err := w.lwClient.OrderByNumOrderID(ctx, lwToken, n)
+		body, err := json.Marshal(m)
 		if err != nil {
 			w.t.Fatal(err)
 		}
-		tag := linnworks.TagSent
-		if len(m.Refused) > 0 {
-			tag = linnworks.TagError
-			if _, err := w.lwClient.AppendOrderNote(ctx, lwToken, o.OrderID, "Error from Stream: "+strings.Join(m.Refused, "; "), true); err != nil {
-				w.t.Fatal(err)
-			}
-		}
-		if _, err := w.lwClient.AssignIdentifier(ctx, lwToken, tag, o.OrderID); err != nil {
-			w.t.Fatal(err)
+		if err := wb.Handle(context.Background(), body); err != nil {
+			w.t.Fatalf("write-back of order %s: %v", m.OrderID, err)
 		}
 	}
 }
@@ -310,6 +300,26 @@ func TestSyncSendsExactlyTheEligibleOrders(t *testing.T) {
 	w.checkJournal()
 
 	w.apply(msgs)
+	// What Linnworks shows now: Sent to Stream with the tracking number, or
+	// Error from Stream with one note naming the postcode.
+	for _, c := range []struct {
+		p                *profile.Profile
+		want, incomplete []int
+	}{{w.pa, wantA, incompleteA}, {w.pb, wantB, incompleteB}} {
+		for _, n := range c.want {
+			o, _ := w.lw.Order(strconv.Itoa(n))
+			sh, _ := w.shipments.Get(ctx, c.p.ID, strconv.Itoa(n))
+			if !slices.Contains(o.Identifiers, linnworks.TagSent) || o.TrackingNumber == "" || o.TrackingNumber != sh.TrackingID {
+				t.Fatalf("order %d after the write-back: identifiers %v, tracking %q (Stream's %q)", n, o.Identifiers, o.TrackingNumber, sh.TrackingID)
+			}
+		}
+		for _, n := range c.incomplete {
+			o, _ := w.lw.Order(strconv.Itoa(n))
+			if !slices.Contains(o.Identifiers, linnworks.TagError) || len(o.Notes) != 1 || !strings.Contains(o.Notes[0].Note, "postcode") {
+				t.Fatalf("refused order %d after the write-back: identifiers %v, notes %+v", n, o.Identifiers, o.Notes)
+			}
+		}
+	}
 	w.lw.ClearJournal()
 	w.streamN.creates.Store(0)
 	for _, p := range []*profile.Profile{w.pa, w.pb} {

@@ -164,6 +164,12 @@ func (w *Worker) Run(ctx context.Context, profileID string) (profile.SyncRun, er
 	case !p.SyncsOrders():
 		return profile.SyncRun{}, nil
 	}
+	if !p.LinnworksTokenRefused.IsZero() {
+		// Calling Linnworks would only be refused again; UserConfig tells
+		// the user, and saving a working token clears the mark.
+		w.cfg.Logger.InfoContext(ctx, "order sync held: Linnworks refused the profile's API token", "profile", p.Short())
+		return profile.SyncRun{}, nil
+	}
 	now := w.cfg.Now()
 	cfg := wizard.Settings(p)
 	r := &run{w: w, p: p, cfg: cfg, token: cfg.LinnworksAPIToken,
@@ -190,7 +196,7 @@ func (w *Worker) Run(ctx context.Context, profileID string) (profile.SyncRun, er
 	default:
 		r.summary.Problem = "stopped: " + runErr.Error()
 	}
-	if err := r.save(ctx, cursor); err != nil {
+	if err := r.save(ctx, cursor, errors.Is(runErr, ErrTokenRefused)); err != nil {
 		return r.summary, errors.Join(runErr, err)
 	}
 	r.log.InfoContext(ctx, "order sync run ended", "finished", r.summary.Finished, "considered", r.summary.Considered,
@@ -379,7 +385,7 @@ func (r *run) service(ctx context.Context, postalID string, after int) (int, boo
 		if after < page.Data[len(page.Data)-1].NumOrderID {
 			return after, false, nil // stopped inside the page
 		}
-		if err := r.save(ctx, cursor{postalID, after}.String()); err != nil {
+		if err := r.save(ctx, cursor{postalID, after}.String(), false); err != nil {
 			return after, false, err
 		}
 		if len(page.Data) < r.w.cfg.PageSize {
@@ -587,7 +593,7 @@ func (r *run) refused(ctx context.Context, o linnworks.Order, reasons []string) 
 }
 
 func (r *run) queue(ctx context.Context, m writeback.Message) error {
-	q, err := queued(m)
+	q, err := m.Queued()
 	if err != nil {
 		return fmt.Errorf("queue the write-back of order %s: %w", m.OrderID, err)
 	}
@@ -616,8 +622,9 @@ func (r *run) decided(ctx context.Context, o linnworks.Order, reason Reason) {
 
 // save stores the cursor, the error marks (those of orders older than the
 // lookback dropped) and the summary on the profile, merging with writes
-// made meanwhile (the wizard's).
-func (r *run) save(ctx context.Context, cur string) error {
+// made meanwhile (the wizard's). refused records that Linnworks refused
+// the token, unless the token was replaced meanwhile.
+func (r *run) save(ctx context.Context, cur string, refused bool) error {
 	ctx = context.WithoutCancel(ctx)
 	r.mu.Lock()
 	marks := map[string]profile.ErrorMark{}
@@ -635,6 +642,9 @@ func (r *run) save(ctx context.Context, cur string) error {
 	p := r.p
 	for range maxStateRounds {
 		p.Sync = profile.SyncState{Last: summary, Cursor: cur, ErrorMarks: marks}
+		if refused && p.Secrets[wizard.ItemLinnworksAPIToken] == r.token && p.LinnworksTokenRefused.IsZero() {
+			p.LinnworksTokenRefused = r.w.cfg.Now().UTC()
+		}
 		err := r.w.cfg.Profiles.Update(ctx, p)
 		if err == nil {
 			r.p = p
