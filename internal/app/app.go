@@ -16,6 +16,7 @@ import (
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworks/badge"
+	"linnstream/internal/ordersync"
 	"linnstream/internal/profile"
 	"linnstream/internal/queue"
 	"linnstream/internal/services"
@@ -110,6 +111,26 @@ func (d *Deps) WritebackConsumer() (*writeback.Writer, error) {
 		Shipments: d.Shipments,
 		Streams:   writeback.PoolStreams{Pool: d.Stream},
 		Linnworks: d.Linnworks,
+		Now:       d.Now,
+		Logger:    d.Logger,
+	})
+}
+
+// OrderSync returns the lookback order sync's worker on the same adapters
+// as the handlers, queueing its write-back messages on wb. It needs
+// Linnworks.
+func (d *Deps) OrderSync(wb queue.Sender) (*ordersync.Worker, error) {
+	if d.Linnworks == nil {
+		return nil, fmt.Errorf("order sync: no Linnworks client")
+	}
+	return ordersync.New(ordersync.Config{
+		Profiles:  d.Profiles,
+		Catalogue: services.NewCatalogue(services.PoolSource(d.Stream)),
+		Linnworks: d.Linnworks,
+		Streams:   ordersync.PoolStreams{Pool: d.Stream},
+		Creator:   &shipment.Creator{Store: d.Shipments, Now: d.Now, Logger: d.Logger},
+		Shipments: d.Shipments,
+		WriteBack: wb,
 		Now:       d.Now,
 		Logger:    d.Logger,
 	})

@@ -46,6 +46,10 @@ func envOr(key, def string) string {
 // run listens on cfg.Addr, prints the banner to out once ready and serves
 // until ctx is done.
 func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Write([]byte) (int, error) }) error {
+	every, err := syncEvery()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -65,6 +69,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go sweep(sweepCtx, srv.env.DB, logger)
+	go srv.sync.loop(sweepCtx, every)
 
 	select {
 	case err := <-errc:

@@ -53,6 +53,7 @@ type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
 	env     *localenv.Env
+	sync    *syncer
 	closers []func() error
 }
 
@@ -105,6 +106,17 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		return fail(err)
 	}
 	s.mux.Handle(linnworksSandboxPrefix+"/", http.StripPrefix(linnworksSandboxPrefix, lw))
+
+	writer, err := env.Deps.WritebackConsumer()
+	if err != nil {
+		return fail(err)
+	}
+	worker, err := env.Deps.OrderSync(applyNow{w: writer})
+	if err != nil {
+		return fail(err)
+	}
+	s.sync = &syncer{profiles: env.Deps.Profiles, worker: worker, log: logger}
+	s.mux.HandleFunc("POST /local/sync", s.sync.serveSync)
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -173,6 +185,7 @@ func (s *Server) Banner() string {
 	fmt.Fprintf(&b, "  Linnworks endpoints: POST %s/linnworks/<ContractName>\n", base)
 	fmt.Fprintf(&b, "  Stream webhooks:     POST %s/stream/webhook/<key>\n", base)
 	fmt.Fprintf(&b, "  queues:              %s/local/queues\n", base)
+	fmt.Fprintf(&b, "  order sync now:      POST %s/local/sync (and every SYNC_EVERY, default 1m)\n", base)
 	fmt.Fprintf(&b, "Stream sandbox (use these in the wizard's STREAM_CREDENTIALS stage):\n")
 	fmt.Fprintf(&b, "  STREAM_API_URL:       %s%s/api\n", base, streamSandboxPrefix)
 	fmt.Fprintf(&b, "  STREAM_CLIENT_ID:     %s\n", streamsandbox.DefaultClientID)

@@ -81,8 +81,8 @@ func TestUserConfigListAndBooleanItems(t *testing.T) {
 		byID[it["ConfigItemId"].(string)] = it
 		groups[it["GroupName"].(string)] = true
 	}
-	if len(byID) != 31 {
-		t.Errorf("CONFIG has %d items, want all 31", len(byID))
+	if len(byID) != 33 {
+		t.Errorf("CONFIG has %d items, want all 33", len(byID))
 	}
 	for _, g := range []string{"Stream API Credentials", "Partner Account", "Sender Address", "Warehouse Configuration",
 		"Date Configuration", "Advanced Settings", "Label Configuration", "Stream Configuration",

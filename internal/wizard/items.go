@@ -70,12 +70,16 @@ const (
 	ItemMarkProcessedDelivery = "PROCESS_ON_DELIVERED"
 	ItemWebhooksEnabled       = "WEBHOOKS_ENABLED"
 	ItemWebhookURL            = "WEBHOOK_URL"
-	ItemOrderSyncEnabled      = "ORDER_SYNC_ENABLED"
-	ItemDispatchSyncEnabled   = "DISPATCH_SYNC"
-	ItemLookbackDays          = "LOOKBACK_DAYS"
-	ItemLinnworksAPIToken     = "LINNWORKS_API_TOKEN"
-	ItemOrderNumberPrefix     = "ORDER_NUMBER_PREFIX"
-	ItemVehicleExtProps       = "VEHICLE_EXT_PROPS"
+	// ItemSyncLastRun and ItemSyncFinished are read-only lines of the
+	// CONFIG stage: what the last order sync did, and whether it finished.
+	ItemSyncLastRun         = "SYNC_LAST_RUN"
+	ItemSyncFinished        = "SYNC_FINISHED"
+	ItemOrderSyncEnabled    = "ORDER_SYNC_ENABLED"
+	ItemDispatchSyncEnabled = "DISPATCH_SYNC"
+	ItemLookbackDays        = "LOOKBACK_DAYS"
+	ItemLinnworksAPIToken   = "LINNWORKS_API_TOKEN"
+	ItemOrderNumberPrefix   = "ORDER_NUMBER_PREFIX"
+	ItemVehicleExtProps     = "VEHICLE_EXT_PROPS"
 )
 
 // LabelFormat is the layout of the rendered shipping label (guide Module 5).
@@ -368,6 +372,12 @@ func definitions() []Item {
 			Description: "How many days back order synchronization looks for orders (1 to 30)",
 			Pattern:     patternLookback, PatternError: "Enter a number of days from 1 to 30",
 			Default: "7", Required: true},
+		{ID: ItemSyncLastRun, Name: "Last order sync", Group: groupSync, Type: String,
+			Description: "When order sync last ran: orders considered, sent, not sent, and skipped by reason",
+			ReadOnly:    true},
+		{ID: ItemSyncFinished, Name: "Last order sync finished", Group: groupSync, Type: String,
+			Description: "Whether the last run reached the last order; a stopped run resumes where it stopped",
+			ReadOnly:    true},
 
 		// Advanced Settings
 		{ID: ItemLinnworksAPIToken, Name: "Linnworks API token", Group: groupAdvanced, Type: Password,

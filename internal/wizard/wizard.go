@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -153,7 +154,7 @@ func New(o Options) (*Wizard, error) {
 			description: "Webhooks from Stream, order and dispatch synchronization, and the updates written back to Linnworks.",
 			items: []string{ItemSequenceIdentifiers, ItemMarkProcessedDelivery, ItemWebhooksEnabled, ItemWebhookURL,
 				ItemOrderSyncEnabled, ItemDispatchSyncEnabled, ItemLookbackDays, ItemLinnworksAPIToken, ItemOrderNumberPrefix,
-				ItemVehicleExtProps}},
+				ItemVehicleExtProps, ItemSyncLastRun, ItemSyncFinished}},
 		StageConfig: {name: StageConfig, next: StageConfig,
 			title:       "Stream integration settings",
 			description: "Every setting of the integration. Password fields are never shown: leave them empty to keep the saved values.",
@@ -245,6 +246,10 @@ func (w *Wizard) View(p *profile.Profile) View {
 		switch {
 		case it.ID == ItemWebhookURL:
 			f.Value = w.WebhookURL(p)
+		case it.ID == ItemSyncLastRun:
+			f.Value = SyncLastRun(p.Sync.Last)
+		case it.ID == ItemSyncFinished:
+			f.Value = SyncFinished(p.Sync.Last)
 		case it.Secret():
 			// A stored secret is kept when the field comes back empty, so
 			// the user need not type it again.
@@ -401,6 +406,38 @@ func (w *Wizard) Apply(ctx context.Context, p *profile.Profile, status string, v
 		p.Active = true
 	}
 	return nil
+}
+
+// SyncLastRun is the CONFIG stage's line about the last order sync run.
+func SyncLastRun(r profile.SyncRun) string {
+	if r.Started == 0 {
+		return "not run yet"
+	}
+	line := fmt.Sprintf("%s: %d orders considered, %d sent, %d errors",
+		time.Unix(r.Ended, 0).UTC().Format("2 Jan 2006 15:04 MST"), r.Considered, r.Sent, r.Errors)
+	reasons := slices.Sorted(maps.Keys(r.Skipped))
+	if len(reasons) > 0 {
+		parts := make([]string, len(reasons))
+		for i, k := range reasons {
+			parts[i] = fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), r.Skipped[k])
+		}
+		line += "; skipped: " + strings.Join(parts, ", ")
+	}
+	return line
+}
+
+// SyncFinished is the CONFIG stage's line saying whether the last order
+// sync run finished, and what stopped it if not.
+func SyncFinished(r profile.SyncRun) string {
+	switch {
+	case r.Started == 0:
+		return ""
+	case r.Finished:
+		return "yes"
+	case r.Problem != "":
+		return "no: " + r.Problem
+	}
+	return "no"
 }
 
 // TokenRefusedMessage says, in words for the user, that Linnworks refused
