@@ -341,16 +341,68 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // service syncs the open orders of one postal service numbered above
 // after, a page at a time. It returns the highest order number done and
-// whether the service is finished.
+// whether the service is finished. The next page is read, and its orders
+// looked up, while the current page's orders are being sent, so the
+// Linnworks reads do not hold up Stream's request budget.
 func (r *run) service(ctx context.Context, postalID string, after int) (int, bool, error) {
 	guid := postalID
 	if len(guid) == 32 {
 		guid = guid[:8] + "-" + guid[8:12] + "-" + guid[12:16] + "-" + guid[16:20] + "-" + guid[20:]
 	}
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := r.prefetch(pctx, guid, after)
 	for {
+		pg := <-next
+		if pg.err != nil {
+			return after, false, pg.err
+		}
+		if len(pg.orders) == 0 {
+			return after, true, nil
+		}
+		last := pg.orders[len(pg.orders)-1].NumOrderID
+		full := len(pg.orders) >= r.w.cfg.PageSize
+		if full {
+			next = r.prefetch(pctx, guid, last)
+		}
 		if r.late() {
 			return after, false, nil
 		}
+		done, err := r.send(ctx, pg)
+		if done > after {
+			after = done
+		}
+		if err != nil {
+			return after, false, err
+		}
+		if after < last {
+			return after, false, nil // stopped inside the page
+		}
+		if err := r.save(ctx, cursor{postalID, after}.String(), false); err != nil {
+			return after, false, err
+		}
+		if !full {
+			return after, true, nil
+		}
+	}
+}
+
+// page is one page of open orders, prepared: the decisions the list and
+// the shipment records allow, and the details of the orders to send.
+type page struct {
+	orders  []linnworks.Order
+	out     []outcome
+	records map[int]*shipment.Shipment // by index, of orders Stream holds
+	need    []int
+	details map[string]linnworks.Order // by normalised pkOrderId
+	err     error
+}
+
+// prefetch reads and prepares the page of orders numbered above after, in
+// the background.
+func (r *run) prefetch(ctx context.Context, guid string, after int) <-chan page {
+	ch := make(chan page, 1)
+	go func() {
 		q := linnworks.OpenOrdersQuery{
 			EntriesPerPage: r.w.cfg.PageSize,
 			PageNumber:     1,
@@ -363,35 +415,71 @@ func (r *run) service(ctx context.Context, postalID string, after int) (int, boo
 			},
 			Sorting: []linnworks.FieldSorting{{FieldCode: linnworks.FieldOrderID, Direction: linnworks.SortAscending}},
 		}
-		var page linnworks.OrdersPage
+		var res linnworks.OrdersPage
 		err := r.retry(ctx, "read open orders", func() error {
 			var err error
-			page, err = r.w.cfg.Linnworks.OpenOrders(ctx, r.token, q)
+			res, err = r.w.cfg.Linnworks.OpenOrders(ctx, r.token, q)
 			return err
 		})
 		if err != nil {
-			return after, false, err
+			ch <- page{err: err}
+			return
 		}
-		if len(page.Data) == 0 {
-			return after, true, nil
-		}
-		done, err := r.page(ctx, page.Data)
-		if done > after {
-			after = done
-		}
-		if err != nil {
-			return after, false, err
-		}
-		if after < page.Data[len(page.Data)-1].NumOrderID {
-			return after, false, nil // stopped inside the page
-		}
-		if err := r.save(ctx, cursor{postalID, after}.String(), false); err != nil {
-			return after, false, err
-		}
-		if len(page.Data) < r.w.cfg.PageSize {
-			return after, true, nil
-		}
+		ch <- r.prepare(ctx, res.Data)
+	}()
+	return ch
+}
+
+// prepare decides what the list and the shipment records tell about each
+// order (sorted by number) and reads the details of the others.
+func (r *run) prepare(ctx context.Context, orders []linnworks.Order) page {
+	pg := page{orders: orders, out: make([]outcome, len(orders)), records: map[int]*shipment.Shipment{}}
+	marks := map[string]string{}
+	r.mu.Lock()
+	for k, m := range r.marks {
+		marks[k] = m.Fingerprint
 	}
+	r.mu.Unlock()
+	ours := ownKeys(r.ours)
+	for i, o := range orders {
+		pg.out[i].o = o
+		if reason, ok := precheck(o, ours, r.cutoff, marks); !ok {
+			pg.out[i].reason = reason
+			continue
+		}
+		sh, err := r.w.cfg.Shipments.Get(ctx, r.p.ID, strconv.Itoa(o.NumOrderID))
+		switch {
+		case errors.Is(err, shipment.ErrNotFound):
+			sh = nil
+		case err != nil:
+			pg.err = fmt.Errorf("read the shipment of order %d: %w", o.NumOrderID, err)
+			return pg
+		}
+		if reason, ok := recordCheck(sh); !ok {
+			pg.out[i].reason = reason
+			pg.records[i] = sh
+			continue
+		}
+		pg.need = append(pg.need, i)
+	}
+	if len(pg.need) == 0 {
+		return pg
+	}
+	ids := make([]string, len(pg.need))
+	for k, i := range pg.need {
+		ids[k] = orders[i].OrderID
+	}
+	var details []linnworks.Order
+	pg.err = r.retry(ctx, "read order details", func() error {
+		var err error
+		details, err = r.w.cfg.Linnworks.OpenOrderDetails(ctx, r.token, ids)
+		return err
+	})
+	pg.details = map[string]linnworks.Order{}
+	for _, d := range details {
+		pg.details[normGUID(d.OrderID)] = d
+	}
+	return pg
 }
 
 // outcome is what happened to one order of a page.
@@ -401,76 +489,41 @@ type outcome struct {
 	done   bool
 }
 
-// page decides every order of a page (sorted by number) and returns the
-// highest number up to which every order is done.
-func (r *run) page(ctx context.Context, orders []linnworks.Order) (int, error) {
-	out := make([]outcome, len(orders))
-	marks := map[string]string{}
-	for k, m := range r.marks {
-		marks[k] = m.Fingerprint
+// send records the page's decisions and sends its eligible orders, at most
+// InFlight of the account at once, and returns the highest number up to
+// which every order is done.
+func (r *run) send(ctx context.Context, pg page) (int, error) {
+	if pg.err != nil {
+		return 0, pg.err
 	}
-	var need []int
-	for i, o := range orders {
-		out[i].o = o
-		if reason, ok := precheck(o, ownKeys(r.ours), r.cutoff, marks); !ok {
-			out[i].reason, out[i].done = reason, true
-			continue
-		}
-		sh, err := r.w.cfg.Shipments.Get(ctx, r.p.ID, strconv.Itoa(o.NumOrderID))
-		switch {
-		case errors.Is(err, shipment.ErrNotFound):
-			sh = nil
-		case err != nil:
-			return watermark(out), fmt.Errorf("read the shipment of order %d: %w", o.NumOrderID, err)
-		}
-		if reason, ok := recordCheck(sh); !ok {
-			out[i].reason, out[i].done = reason, true
-			if reason == ReasonHasStreamOrder {
-				// The order is Stream's but not marked Sent (the run that
-				// created it ended before its write-back was queued, or a
-				// label made it): queue the write-back again, which only
-				// writes what differs.
-				if err := r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, OrderID: sh.OrderID, Source: writeback.SourceSync}); err != nil {
-					return watermark(out), err
-				}
-			}
-			continue
-		}
-		need = append(need, i)
+	out := pg.out
+	needed := map[int]bool{}
+	for _, i := range pg.need {
+		needed[i] = true
 	}
-	// Decisions made from the list are logged now; the others after sending.
 	for i := range out {
-		if out[i].done {
-			r.decided(ctx, out[i].o, out[i].reason)
+		if needed[i] {
+			continue
 		}
-	}
-	if len(need) == 0 {
-		return watermark(out), nil
-	}
-	ids := make([]string, len(need))
-	for k, i := range need {
-		ids[k] = orders[i].OrderID
-	}
-	var details []linnworks.Order
-	err := r.retry(ctx, "read order details", func() error {
-		var err error
-		details, err = r.w.cfg.Linnworks.OpenOrderDetails(ctx, r.token, ids)
-		return err
-	})
-	if err != nil {
-		return watermark(out), err
-	}
-	byID := map[string]linnworks.Order{}
-	for _, d := range details {
-		byID[normGUID(d.OrderID)] = d
+		if sh := pg.records[i]; sh != nil && out[i].reason == ReasonHasStreamOrder {
+			// Stream holds the order but Linnworks does not show it sent (the
+			// run that created it ended before queueing its write-back, or a
+			// label made it): queue the write-back, which writes only what
+			// differs.
+			if err := r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, OrderID: sh.OrderID, Source: writeback.SourceSync}); err != nil {
+				return watermark(out), err
+			}
+		}
+		out[i].done = true
+		r.decided(ctx, out[i].o, out[i].reason)
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	for _, i := range need {
-		d, ok := byID[normGUID(orders[i].OrderID)]
+	for _, i := range pg.need {
+		d, ok := pg.details[normGUID(pg.orders[i].OrderID)]
 		if !ok {
 			// Processed or deleted since the list was read: nothing to send.
 			out[i].reason, out[i].done = ReasonProcessed, true
-			r.decided(ctx, orders[i], ReasonProcessed)
+			r.decided(ctx, pg.orders[i], ReasonProcessed)
 			continue
 		}
 		if r.late() || gctx.Err() != nil {
@@ -485,7 +538,7 @@ func (r *run) page(ctx context.Context, orders []linnworks.Order) (int, error) {
 		}
 		g.Go(func() error {
 			defer func() { <-r.slots }()
-			reason, err := r.send(gctx, d)
+			reason, err := r.sendOne(gctx, d)
 			if err != nil {
 				return err
 			}
@@ -494,7 +547,7 @@ func (r *run) page(ctx context.Context, orders []linnworks.Order) (int, error) {
 			return nil
 		})
 	}
-	err = g.Wait()
+	err := g.Wait()
 	return watermark(out), err
 }
 
@@ -519,10 +572,10 @@ func watermark(out []outcome) int {
 	return n
 }
 
-// send builds the order and sends it through the Creator, queueing the
+// sendOne builds the order and sends it through the Creator, queueing the
 // write-back of the result. An error means the run must stop (the queue or
 // the store failed); Stream's own answers are outcomes.
-func (r *run) send(ctx context.Context, o linnworks.Order) (Reason, error) {
+func (r *run) sendOne(ctx context.Context, o linnworks.Order) (Reason, error) {
 	num := strconv.Itoa(o.NumOrderID)
 	svc := r.ours[normGUID(o.ShippingInfo.PostalServiceID)]
 	opts, _ := services.ParseOptions(nil) // the defaults parse
