@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/ordersync"
 	"linnstream/internal/profile"
+	"linnstream/internal/services"
 	"linnstream/internal/shipment"
 	"linnstream/internal/streamorder"
 	"linnstream/internal/wizard"
@@ -316,5 +319,53 @@ func TestRunStopsBeforeItsDeadlineAndResumes(t *testing.T) {
 	}
 	if got := streamOrders(t, w.a); !slices.Equal(got, nums(want)) {
 		t.Fatalf("Stream holds %d orders, want %d", len(got), len(want))
+	}
+}
+
+// Skip Composite Parent as the service's options say (stored when
+// Linnworks last sent them with a label): a composite order goes to
+// Stream as its components on that service, as itself on the other.
+func TestServiceOptionsShapeTheStreamOrder(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	svcs, err := w.catalogue.List(ctx, w.pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := w.profiles.Get(ctx, w.pa.ID)
+	services.RecordOptions(p, svcs[0].ID, services.Options{SkipCompositeParent: true})
+	if err := w.profiles.Update(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	mk := func(num int, postal string) linnworkssandbox.OrderDetails {
+		return linnworkssandbox.OrderDetails{NumOrderId: num,
+			GeneralInfo:  linnworkssandbox.OrderGeneralInfo{Status: 1, ReceivedDate: w.clk.Now()},
+			ShippingInfo: linnworkssandbox.OrderShippingInfo{PostalServiceId: postal, TotalWeight: 9},
+			CustomerInfo: linnworkssandbox.OrderCustomerInfo{Address: linnworkssandbox.CustomerAddress{
+				FullName: "Priya Shah", Address1: "14 Wellington Street", Town: "Leeds", PostCode: "LS1 4DL", Country: "GB"}},
+			Items: []linnworkssandbox.OrderItem{{SKU: "SET-01", Title: "Garden set", Quantity: 1, Weight: 9,
+				CompositeSubItems: []linnworkssandbox.OrderItem{{SKU: "TBL-01", Title: "Table", Quantity: 1, Weight: 5},
+					{SKU: "CHR-01", Title: "Chair", Quantity: 2, Weight: 2}}}}}
+	}
+	if _, err := w.lw.AddOrders(mk(950001, w.postA[0]), mk(950002, w.postA[1])); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.worker(nil).Run(ctx, w.pa.ID); err != nil {
+		t.Fatal(err)
+	}
+	doc := func(no string) string {
+		res, err := http.Get(w.a.url + "/admin/orders/" + no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if d := doc("950001"); !strings.Contains(d, "TBL-01") || !strings.Contains(d, "CHR-01") || strings.Contains(d, "SET-01") {
+		t.Errorf("on the Skip Composite Parent service the order should carry the parts only: %.600s", d)
+	}
+	if d := doc("950002"); !strings.Contains(d, "SET-01") {
+		t.Errorf("on the other service the order should carry the set: %.600s", d)
 	}
 }

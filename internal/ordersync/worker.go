@@ -578,7 +578,9 @@ func watermark(out []outcome) int {
 func (r *run) sendOne(ctx context.Context, o linnworks.Order) (Reason, error) {
 	num := strconv.Itoa(o.NumOrderID)
 	svc := r.ours[normGUID(o.ShippingInfo.PostalServiceID)]
-	opts, _ := services.ParseOptions(nil) // the defaults parse
+	// The options Linnworks last sent with a label of this service; the
+	// defaults until a label was printed with it.
+	opts, _ := services.StoredOptions(r.p, svc.ID)
 	order, err := streamorder.Build(neutral(o), streamorder.Service{
 		OrderType: svc.OrderType, Method: svc.Method.Name, StockLocation: svc.StockLocation,
 		ServiceLevel: opts.ServiceLevel, SkipCompositeParent: opts.SkipCompositeParent,

@@ -194,3 +194,58 @@ func RecordFlatRate(p *profile.Profile, serviceID string, rate float64) bool {
 	p.Settings[key] = v
 	return true
 }
+
+// optionsPrefix prefixes the profile setting that stores the options
+// Linnworks last sent for a service. Linnworks keeps the user's option
+// values and sends them only with GenerateLabel; the order sync, which
+// has no such request, reads them from here.
+const optionsPrefix = "SERVICE_OPTIONS:"
+
+// OptionsSetting is the profile setting key of a service's stored options.
+func OptionsSetting(serviceID string) string {
+	if n := normaliseID(serviceID); n != "" {
+		serviceID = n
+	}
+	return optionsPrefix + serviceID
+}
+
+// encodeOptions is the stored form of the options that shape a Stream
+// order (the flat rate is kept apart, for Quote).
+func encodeOptions(o Options) string {
+	return fmt.Sprintf("%s=%t;%s=%t;%s=%s", OptionOverridePackagingSplit, o.OverridePackagingSplit,
+		OptionSkipCompositeParent, o.SkipCompositeParent, OptionServiceLevel, o.ServiceLevel)
+}
+
+// StoredOptions returns the options stored on the profile for a service,
+// and whether any are stored; the defaults when none are (or they no
+// longer parse).
+func StoredOptions(p *profile.Profile, serviceID string) (Options, bool) {
+	raw, ok := p.Settings[OptionsSetting(serviceID)]
+	if !ok {
+		return Options{}, false
+	}
+	values := map[string]string{}
+	for _, part := range strings.SplitN(raw, ";", 3) {
+		k, v, _ := strings.Cut(part, "=")
+		values[k] = v
+	}
+	o, err := ParseOptions(values)
+	if err != nil {
+		return Options{}, false
+	}
+	return o, true
+}
+
+// RecordOptions stores a service's options on the profile (in memory) and
+// reports whether the stored value changed.
+func RecordOptions(p *profile.Profile, serviceID string, o Options) bool {
+	key, v := OptionsSetting(serviceID), encodeOptions(o)
+	if old, had := p.Settings[key]; had && old == v {
+		return false
+	}
+	if p.Settings == nil {
+		p.Settings = map[string]string{}
+	}
+	p.Settings[key] = v
+	return true
+}

@@ -111,3 +111,20 @@ func TestStoredFlatRate(t *testing.T) {
 		t.Errorf("StoredFlatRate of a garbled value = %v, want 0", got)
 	}
 }
+
+// A service's options stored on the profile come back as recorded, are
+// stored once, and default when none are.
+func TestStoredOptionsRoundTrip(t *testing.T) {
+	p := &profile.Profile{}
+	const id = "6F1C2A8E-53D4-4B07-9A31-0E7BC25894AD"
+	if o, ok := services.StoredOptions(p, id); ok || o != (services.Options{}) {
+		t.Fatalf("no options stored: %+v %v", o, ok)
+	}
+	want := services.Options{SkipCompositeParent: true, ServiceLevel: "NEXT=DAY;AM"}
+	if !services.RecordOptions(p, id, want) || services.RecordOptions(p, id, want) {
+		t.Fatal("RecordOptions should report a change once")
+	}
+	if got, ok := services.StoredOptions(p, "6f1c2a8e53d44b079a310e7bc25894ad"); !ok || got != want {
+		t.Fatalf("stored %+v, read back %+v (%v)", want, got, ok)
+	}
+}

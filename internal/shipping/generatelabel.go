@@ -143,7 +143,7 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 		return nil, err
 	}
 	resp.Cost = opts.FlatRate
-	h.keepFlatRate(ctx, c, req.ServiceID, opts.FlatRate)
+	h.keepServiceOptions(ctx, c, req.ServiceID, opts)
 	return resp, nil
 }
 
@@ -383,13 +383,16 @@ func round2(v float64) float64 {
 	return f
 }
 
-// keepFlatRate remembers the service's flat rate on the profile, for Quote
-// (whose requests carry no service config). It is best effort: the label is
+// keepServiceOptions remembers the service's options on the profile: the
+// flat rate for Quote and the order-shaping options for the order sync,
+// whose requests carry no service config. It is best effort: the label is
 // already made, so a failure is logged, not returned.
-func (h *Handlers) keepFlatRate(ctx context.Context, c *call, serviceID string, rate float64) {
+func (h *Handlers) keepServiceOptions(ctx context.Context, c *call, serviceID string, opts services.Options) {
 	p := profile.Clone(c.profile)
 	for range 3 {
-		if !services.RecordFlatRate(p, serviceID, rate) {
+		rate := services.RecordFlatRate(p, serviceID, opts.FlatRate)
+		shaping := services.RecordOptions(p, serviceID, opts)
+		if !rate && !shaping {
 			return
 		}
 		err := h.store.Update(ctx, p)
@@ -397,15 +400,15 @@ func (h *Handlers) keepFlatRate(ctx context.Context, c *call, serviceID string, 
 			return
 		}
 		if !errors.Is(err, profile.ErrConflict) {
-			c.log.Warn("flat rate not stored", "error", err.Error())
+			c.log.Warn("service options not stored", "error", err.Error())
 			return
 		}
 		if p, err = h.store.Get(ctx, p.ID); err != nil {
-			c.log.Warn("flat rate not stored", "error", err.Error())
+			c.log.Warn("service options not stored", "error", err.Error())
 			return
 		}
 	}
-	c.log.Warn("flat rate not stored: the profile kept changing")
+	c.log.Warn("service options not stored: the profile kept changing")
 }
 
 // capitalise upper-cases the first letter of a message.
