@@ -10,6 +10,7 @@ import (
 	"linnstream/internal/ordersync"
 	"linnstream/internal/profile"
 	"linnstream/internal/queue"
+	"linnstream/internal/wizard"
 )
 
 type jobBox struct{ msgs []queue.Message }
@@ -77,5 +78,23 @@ func TestRevokedTokenStopsTheSync(t *testing.T) {
 	}
 	if j := w.lw.Journal(); len(j) != 0 {
 		t.Fatalf("a held profile still called Linnworks %d times", len(j))
+	}
+}
+
+// A profile without a Linnworks token is told so in its summary; the job
+// is not retried.
+func TestNoTokenIsSaidNotRetried(t *testing.T) {
+	w := newWorld(t)
+	p, _ := w.profiles.Get(context.Background(), w.pa.ID)
+	delete(p.Secrets, wizard.ItemLinnworksAPIToken)
+	if err := w.profiles.Update(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.worker(nil).Run(context.Background(), w.pa.ID); err != nil {
+		t.Fatalf("no token: %v, want no error to retry", err)
+	}
+	stored, _ := w.profiles.Get(context.Background(), w.pa.ID)
+	if !strings.Contains(stored.Sync.Last.Problem, "no Linnworks API token") {
+		t.Fatalf("summary %+v", stored.Sync.Last)
 	}
 }

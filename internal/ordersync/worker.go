@@ -129,6 +129,10 @@ func (w *Worker) slotsOf(acct stream.Account) chan struct{} {
 // stopped, and the summary on the profile says so.
 var ErrTokenRefused = errors.New("order sync: Linnworks refused the profile's API token")
 
+// errNoToken: the profile has no Linnworks API token (the wizard asks for
+// one when order sync is on); retrying the job cannot help.
+var errNoToken = errors.New("no Linnworks API token is saved; save one in the integration's settings")
+
 // run is one sync of one profile.
 type run struct {
 	w       *Worker
@@ -201,7 +205,7 @@ func (w *Worker) Run(ctx context.Context, profileID string) (profile.SyncRun, er
 	}
 	r.log.InfoContext(ctx, "order sync run ended", "finished", r.summary.Finished, "considered", r.summary.Considered,
 		"sent", r.summary.Sent, "errors", r.summary.Errors)
-	if errors.Is(runErr, ErrTokenRefused) {
+	if errors.Is(runErr, ErrTokenRefused) || errors.Is(runErr, errNoToken) {
 		return r.summary, nil
 	}
 	return r.summary, runErr
@@ -234,7 +238,7 @@ func (c cursor) String() string {
 // to resume from, "" when the pass ended.
 func (r *run) sync(ctx context.Context, saved string) (string, error) {
 	if r.token == "" {
-		return "", errors.New("no Linnworks API token is saved")
+		return "", errNoToken
 	}
 	st, err := r.w.cfg.Streams.Stream(r.cfg.Stream)
 	if err != nil {
