@@ -37,7 +37,8 @@ have_py_tools = PATH='$(VENV)/bin':"$$PATH"; command -v moto_server >/dev/null &
 # package functions/<lower-case name>. internal/stack checks this list against
 # template.yaml.
 FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
-             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers StreamWebhook
+             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers StreamWebhook \
+             SyncScheduler SyncWorker
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

@@ -111,7 +111,10 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
-	worker, err := env.Deps.OrderSync(applyNow{w: writer})
+	// The sync's write-backs are applied at once. One that fails stops the
+	// run; the next run queues the write-back of every order Stream holds
+	// that Linnworks does not show as sent, so nothing is lost.
+	worker, err := env.Deps.OrderSync(queue.Direct{Handler: writer.Handle})
 	if err != nil {
 		return fail(err)
 	}

@@ -13,8 +13,6 @@ import (
 
 	"linnstream/internal/ordersync"
 	"linnstream/internal/profile"
-	"linnstream/internal/queue"
-	"linnstream/internal/writeback"
 )
 
 // Order sync on the local runtime: the scheduler runs every SyncEvery
@@ -38,21 +36,6 @@ func syncEvery() (time.Duration, error) {
 		return 0, fmt.Errorf("SYNC_EVERY %q is not a duration of a second or more (e.g. 1m, 30s)", v)
 	}
 	return d, nil
-}
-
-// applyNow is the local write-back queue of the sync: it applies each
-// message at once. A message that fails is an error for the sync, which
-// stops its run; the next run queues the write-back of every order Stream
-// holds that Linnworks does not show as sent, so nothing is lost.
-type applyNow struct{ w *writeback.Writer }
-
-func (a applyNow) Send(ctx context.Context, msgs ...queue.Message) error {
-	for _, m := range msgs {
-		if err := a.w.Handle(ctx, m.Body); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // syncer runs the order sync of every syncing profile, one run at a time

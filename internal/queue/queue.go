@@ -29,3 +29,19 @@ type Sender interface {
 // error leaves it to be received again after a backoff, and to go to the
 // dead-letter queue after the queue's maximum number of receives.
 type Handler func(ctx context.Context, body []byte) error
+
+// Direct is a Sender that hands each message to Handler at once, in order,
+// for a process that consumes its own messages (the local runtime, and the
+// order sync's write-backs). An error stops at that message and is
+// returned, so the sender's caller knows the rest were not handled.
+type Direct struct{ Handler Handler }
+
+// Send implements Sender.
+func (d Direct) Send(ctx context.Context, msgs ...Message) error {
+	for _, m := range msgs {
+		if err := d.Handler(ctx, m.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}

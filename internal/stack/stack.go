@@ -41,6 +41,21 @@ func (e Endpoint) Dir() string {
 	return "functions/" + strings.ToLower(e.Contract)
 }
 
+// Worker is a function that serves no HTTP route: it runs on a schedule or
+// a queue.
+type Worker struct {
+	LogicalID string
+	// Dir is the function's folder, holding its main package.
+	Dir string
+}
+
+// Workers lists the functions outside the HTTP API: the lookback order
+// sync's scheduler and worker.
+var Workers = []Worker{
+	{LogicalID: "SyncSchedulerFunction", Dir: "functions/syncscheduler"},
+	{LogicalID: "SyncWorkerFunction", Dir: "functions/syncworker"},
+}
+
 // Endpoints lists every endpoint linnstream serves: the contract's in
 // manifest order, then its own.
 var Endpoints = []Endpoint{

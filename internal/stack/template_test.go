@@ -50,6 +50,10 @@ func TestTransformedTemplateInvariants(t *testing.T) {
 		t.Fatal("the template has no functions")
 	}
 
+	workers := map[string]bool{}
+	for _, w := range Workers {
+		workers[w.LogicalID] = true
+	}
 	for id := range functions {
 		r, ok := out.Resources[id]
 		if !ok || r.Type != "AWS::Lambda::Function" {
@@ -67,10 +71,12 @@ func TestTransformedTemplateInvariants(t *testing.T) {
 			t.Errorf("%s: Handler = %v", id, p["Handler"])
 		}
 		to, _ := p["Timeout"].(float64)
-		if to <= 0 || to >= 30 {
+		if workers[id] {
+			// Behind no API Gateway: checked with its queue below.
+		} else if to <= 0 || to >= 30 {
 			t.Errorf("%s: Timeout = %v, want below API Gateway's 30 s", id, p["Timeout"])
 		}
-		if time.Duration(to*float64(time.Second)) <= shipping.DefaultTimeout {
+		if !workers[id] && time.Duration(to*float64(time.Second)) <= shipping.DefaultTimeout {
 			t.Errorf("%s: Timeout = %v s, not above the handlers' own %v deadline, so Lambda would cut them before they answer",
 				id, p["Timeout"], shipping.DefaultTimeout)
 		}
@@ -235,20 +241,23 @@ func TestEveryEndpointIsRoutedAndPublished(t *testing.T) {
 
 func TestEveryFunctionHasABuildTarget(t *testing.T) {
 	src, _ := transformed(t)
-	byID := map[string]Endpoint{}
+	dirs := map[string]string{}
 	for _, e := range Endpoints {
-		byID[e.LogicalID] = e
+		dirs[e.LogicalID] = e.Dir()
+	}
+	for _, w := range Workers {
+		dirs[w.LogicalID] = w.Dir
 	}
 	for id, r := range src.Resources {
 		if r.Type != "AWS::Serverless::Function" {
 			continue
 		}
-		e, ok := byID[id]
+		dir, ok := dirs[id]
 		if !ok {
-			t.Errorf("function %s is not in stack.Endpoints", id)
+			t.Errorf("function %s is not in stack.Endpoints or stack.Workers", id)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(repoRoot, e.Dir(), "main.go")); err != nil {
+		if _, err := os.Stat(filepath.Join(repoRoot, dir, "main.go")); err != nil {
 			t.Errorf("%s: %v", id, err)
 		}
 		cmd := exec.Command("make", "-n", "-C", repoRoot, "build-"+id, "ARTIFACTS_DIR=/tmp/artifacts-"+id)
@@ -257,9 +266,9 @@ func TestEveryFunctionHasABuildTarget(t *testing.T) {
 			t.Errorf("make -n build-%s: %v\n%s", id, err, out)
 			continue
 		}
-		want := regexp.MustCompile(`go build .*-o /tmp/artifacts-` + id + `/bootstrap .*\./` + regexp.QuoteMeta(e.Dir()))
+		want := regexp.MustCompile(`go build .*-o /tmp/artifacts-` + id + `/bootstrap .*\./` + regexp.QuoteMeta(dir))
 		if !want.Match(out) {
-			t.Errorf("make -n build-%s does not build ./%s into $(ARTIFACTS_DIR)/bootstrap:\n%s", id, e.Dir(), out)
+			t.Errorf("make -n build-%s does not build ./%s into $(ARTIFACTS_DIR)/bootstrap:\n%s", id, dir, out)
 		}
 		if !strings.Contains(string(out), "GOARCH=arm64") || !strings.Contains(string(out), "lambda.norpc") {
 			t.Errorf("build-%s is not an arm64 lambda.norpc build:\n%s", id, out)
@@ -342,6 +351,9 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 			for _, s := range stmts {
 				st := s.(map[string]any)
 				res, _ := json.Marshal(st["Resource"])
+				if !strings.Contains(string(res), "WriteBackQueue") {
+					continue // the order sync's own queue is checked with its wiring
+				}
 				for _, a := range asStrings(st["Action"]) {
 					if strings.HasPrefix(a, "sqs:") {
 						sqsActions = append(sqsActions, a+" on "+string(res))
@@ -362,5 +374,74 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 		if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
 			t.Errorf("%s environment %s does not name the write-back queue", id, env)
 		}
+	}
+}
+
+// The order sync runs as the issue describes: a schedule (a stack
+// parameter, every 5 minutes by default) starts the scheduler; the FIFO
+// sync queue, whose visibility outlasts six worker timeouts, feeds the
+// worker with partial batch responses; a job failing 5 receives goes to a
+// FIFO dead-letter queue with an alarm; the scheduler may only query the
+// sparse index and send to the queue.
+func TestOrderSyncWiring(t *testing.T) {
+	src, out := transformed(t)
+	if d := src.Parameters["SyncSchedule"]; d["Default"] != "rate(5 minutes)" {
+		t.Errorf("SyncSchedule parameter = %v, want default rate(5 minutes)", src.Parameters["SyncSchedule"])
+	}
+	props := func(id string) map[string]any {
+		r, ok := out.Resources[id]
+		if !ok {
+			t.Fatalf("no resource %s", id)
+		}
+		return r.Properties
+	}
+	q, dlq := props("SyncQueue"), props("SyncDeadLetterQueue")
+	if q["FifoQueue"] != true || dlq["FifoQueue"] != true {
+		t.Errorf("sync queues are not FIFO: %v %v", q["FifoQueue"], dlq["FifoQueue"])
+	}
+	rp, _ := q["RedrivePolicy"].(map[string]any)
+	if n, _ := rp["maxReceiveCount"].(float64); n != 5 {
+		t.Errorf("RedrivePolicy = %v, want maxReceiveCount 5", rp)
+	}
+	if raw, _ := json.Marshal(props("SyncDeadLetterAlarm")); !strings.Contains(string(raw), "SyncDeadLetterQueue") {
+		t.Errorf("the alarm does not watch the dead-letter queue: %s", raw)
+	}
+	worker := props("SyncWorkerFunction")
+	to, _ := worker["Timeout"].(float64)
+	if vis, _ := q["VisibilityTimeout"].(float64); to <= 0 || vis < 6*to {
+		t.Errorf("worker timeout %v s, queue visibility %v s: want visibility at least six timeouts", to, q["VisibilityTimeout"])
+	}
+	var mapping map[string]any
+	for _, r := range out.Resources {
+		if r.Type == "AWS::Lambda::EventSourceMapping" {
+			mapping = r.Properties
+		}
+	}
+	if raw, _ := json.Marshal(mapping); !strings.Contains(string(raw), "ReportBatchItemFailures") || !strings.Contains(string(raw), "SyncQueue") {
+		t.Errorf("the worker's SQS event source = %s, want the sync queue with ReportBatchItemFailures", raw)
+	}
+	var schedule map[string]any
+	for _, r := range out.Resources {
+		if r.Type == "AWS::Scheduler::Schedule" {
+			schedule = r.Properties
+		}
+	}
+	if raw, _ := json.Marshal(schedule); !strings.Contains(string(raw), "SyncSchedule") || !strings.Contains(string(raw), "SyncSchedulerFunction") {
+		t.Errorf("schedule = %s, want SyncSchedule starting the scheduler", raw)
+	}
+	var actions []string
+	for id, r := range out.Resources {
+		if r.Type != "AWS::IAM::Role" || !strings.HasPrefix(id, "SyncSchedulerFunction") {
+			continue
+		}
+		raw, _ := json.Marshal(r.Properties["Policies"])
+		for _, a := range []string{"dynamodb:Query", "sqs:SendMessage", "dynamodb:PutItem", "dynamodb:Scan", "kms:Decrypt"} {
+			if strings.Contains(string(raw), a) {
+				actions = append(actions, a)
+			}
+		}
+	}
+	if !slices.Equal(actions, []string{"dynamodb:Query", "sqs:SendMessage"}) {
+		t.Errorf("the scheduler's role grants %v, want only dynamodb:Query and sqs:SendMessage", actions)
 	}
 }

@@ -67,7 +67,8 @@ type Template struct {
 	Outputs map[string]struct {
 		Value any `json:"Value"`
 	} `json:"Outputs"`
-	Globals map[string]map[string]any `json:"Globals"`
+	Globals    map[string]map[string]any `json:"Globals"`
+	Parameters map[string]map[string]any `json:"Parameters"`
 }
 
 // Transform returns template.yaml of the repository at root as written
