@@ -54,15 +54,25 @@ func TestProfilesTable(t *testing.T) {
 	name := mototest.ProfilesTable(t)
 	desc := describe(t, s, name)
 	assertKeys(t, desc.KeySchema, "pk", "")
-	if len(desc.GlobalSecondaryIndexes) != 1 {
-		t.Fatalf("got %d GSIs, want 1", len(desc.GlobalSecondaryIndexes))
+	if len(desc.GlobalSecondaryIndexes) != 2 {
+		t.Fatalf("got %d GSIs, want 2", len(desc.GlobalSecondaryIndexes))
 	}
-	gsi := desc.GlobalSecondaryIndexes[0]
-	if aws.ToString(gsi.IndexName) != "webhookKey-index" || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
-		t.Fatalf("GSI %s projection %s, want webhookKey-index ALL", aws.ToString(gsi.IndexName), gsi.Projection.ProjectionType)
+	byName := map[string]types.GlobalSecondaryIndexDescription{}
+	for _, g := range desc.GlobalSecondaryIndexes {
+		byName[aws.ToString(g.IndexName)] = g
+	}
+	gsi, ok := byName["webhookKey-index"]
+	if !ok || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
+		t.Fatalf("GSIs %v, want webhookKey-index ALL", byName)
 	}
 	assertKeys(t, gsi.KeySchema, "webhookKey", "")
-	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "webhookKey": "S"})
+	// The order sync's sparse index: keys only, as the scheduler reads ids.
+	sync, ok := byName["syncing-index"]
+	if !ok || sync.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
+		t.Fatalf("GSIs %v, want syncing-index KEYS_ONLY", byName)
+	}
+	assertKeys(t, sync.KeySchema, "syncing", "")
+	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "webhookKey": "S", "syncing": "S"})
 	assertTTL(t, s, name)
 }
 
