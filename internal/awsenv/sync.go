@@ -61,6 +61,11 @@ func SyncWorker(ctx context.Context, opts ...func(*config.LoadOptions) error) (f
 	if err != nil {
 		return nil, err
 	}
+	return SyncWorkerOn(deps)
+}
+
+// SyncWorkerOn is SyncWorker on dependencies already built.
+func SyncWorkerOn(deps *app.Deps) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
 	writer, err := deps.WritebackConsumer()
 	if err != nil {
 		return nil, err

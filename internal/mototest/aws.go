@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -47,6 +48,9 @@ func (s *Server) AWSConfig() aws.Config {
 
 // DynamoDB returns a DynamoDB client for the server.
 func (s *Server) DynamoDB() *dynamodb.Client { return dynamodb.NewFromConfig(s.AWSConfig()) }
+
+// SQS returns an SQS client for the server.
+func (s *Server) SQS() *sqs.Client { return sqs.NewFromConfig(s.AWSConfig()) }
 
 // KMS returns a KMS client for the server.
 func (s *Server) KMS() *kms.Client { return kms.NewFromConfig(s.AWSConfig()) }
