@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -54,9 +53,6 @@ func (s *Server) SQS() *sqs.Client { return sqs.NewFromConfig(s.AWSConfig()) }
 
 // KMS returns a KMS client for the server.
 func (s *Server) KMS() *kms.Client { return kms.NewFromConfig(s.AWSConfig()) }
-
-// SQS returns an SQS client for the server.
-func (s *Server) SQS() *sqs.Client { return sqs.NewFromConfig(s.AWSConfig()) }
 
 // UniqueName returns prefix followed by random hex, so tests sharing a
 // server do not share tables.
