@@ -136,7 +136,8 @@ var errNoToken = errors.New("no Linnworks API token is saved; save one in the in
 // run is one sync of one profile.
 type run struct {
 	w       *Worker
-	p       *profile.Profile
+	id      string           // the profile's id, for the background page reads
+	p       *profile.Profile // replaced by each save of the sync state
 	cfg     wizard.Config
 	token   string
 	log     *slog.Logger
@@ -176,7 +177,7 @@ func (w *Worker) Run(ctx context.Context, profileID string) (profile.SyncRun, er
 	}
 	now := w.cfg.Now()
 	cfg := wizard.Settings(p)
-	r := &run{w: w, p: p, cfg: cfg, token: cfg.LinnworksAPIToken,
+	r := &run{w: w, id: p.ID, p: p, cfg: cfg, token: cfg.LinnworksAPIToken,
 		log:     w.cfg.Logger.With("profile", p.Short(), "flow", "order_sync"),
 		cutoff:  now.AddDate(0, 0, -cfg.LookbackDays),
 		marks:   map[string]profile.ErrorMark{},
@@ -451,7 +452,7 @@ func (r *run) prepare(ctx context.Context, orders []linnworks.Order) page {
 			pg.out[i].reason = reason
 			continue
 		}
-		sh, err := r.w.cfg.Shipments.Get(ctx, r.p.ID, strconv.Itoa(o.NumOrderID))
+		sh, err := r.w.cfg.Shipments.Get(ctx, r.id, strconv.Itoa(o.NumOrderID))
 		switch {
 		case errors.Is(err, shipment.ErrNotFound):
 			sh = nil
