@@ -19,14 +19,22 @@ const (
 
 // Attribute and index names agreed with template.yaml.
 const (
-	attrPK         = "pk"
-	attrWebhookKey = "webhookKey"
-	attrExpiresAt  = "expiresAt"
-	attrVersion    = "version"
-	attrNumbering  = "numbering"
+	attrPK        = "pk"
+	attrExpiresAt = "expiresAt"
+	attrVersion   = "version"
+	attrNumbering = "numbering"
 	// attrHolder names the profile holding a numbering on its item.
-	attrHolder      = "holder"
-	webhookKeyIndex = "webhookKey-index"
+	attrHolder = "holder"
+	// attrWebhookKeyHash holds profile.WebhookKeyHash of a profile's
+	// webhook key; webhookKeyHashIndex finds a profile by it.
+	attrWebhookKeyHash  = "webhookKeyHash"
+	webhookKeyHashIndex = "webhookKeyHash-index"
+	// attrLegacyWebhookKey is the plaintext key on profiles written before
+	// keys were sealed, and legacyWebhookKeyIndex the index on it. Nothing
+	// writes the attribute any more; ByWebhookKey falls back to the index
+	// until every profile has been written again (see ByWebhookKey).
+	attrLegacyWebhookKey  = "webhookKey"
+	legacyWebhookKeyIndex = "webhookKey-index"
 	// attrSyncing is set (to syncingOn) only on profiles that sync orders:
 	// syncingIndex is sparse, holding just those.
 	attrSyncing  = "syncing"

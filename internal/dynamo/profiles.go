@@ -20,9 +20,10 @@ import (
 	"linnstream/internal/secrets"
 )
 
-// Profiles is a profile.Store in the profiles table. Secrets are sealed
-// into one Binary attribute; the AuthorizationToken is never stored, only
-// its hash as the key. ExpiresAt is kept to the second, as the epoch
+// Profiles is a profile.Store in the profiles table. Secrets and the
+// webhook key are sealed into one Binary attribute (profile.Sealed); the
+// AuthorizationToken is never stored, only its hash as the key, and the
+// webhook key only as its hash, the key of the webhook index. ExpiresAt is kept to the second, as the epoch
 // seconds DynamoDB's TTL reads.
 type Profiles struct {
 	api    API
@@ -48,8 +49,13 @@ type profileItem struct {
 	Active                    bool              `dynamodbav:"active"`
 	Settings                  map[string]string `dynamodbav:"settings,omitempty"`
 	Secrets                   []byte            `dynamodbav:"secrets,omitempty"`
-	// WebhookKey is omitted when empty: an index key cannot be "".
-	WebhookKey string `dynamodbav:"webhookKey,omitempty"`
+	// WebhookKeyHash is omitted when there is no key: an index key cannot
+	// be "".
+	WebhookKeyHash string `dynamodbav:"webhookKeyHash,omitempty"`
+	// LegacyWebhookKey is the plaintext key of an item written before keys
+	// were sealed: read, never written, so the next put of the profile
+	// drops it.
+	LegacyWebhookKey string `dynamodbav:"webhookKey,omitempty"`
 	// Numbering is omitted when empty, so that a condition can tell "holds
 	// none" by its absence.
 	Numbering string    `dynamodbav:"numbering,omitempty"`
@@ -85,12 +91,14 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 		Active:                    p.Active,
 		Settings:                  p.Settings,
 		Secrets:                   sealed,
-		WebhookKey:                p.WebhookKey,
 		Numbering:                 p.Numbering,
 		Deleted:                   p.Deleted,
 		CreatedAt:                 p.CreatedAt.UTC(),
 		UpdatedAt:                 p.UpdatedAt.UTC(),
 		Version:                   version,
+	}
+	if p.WebhookKey != "" {
+		it.WebhookKeyHash = profile.WebhookKeyHash(p.WebhookKey)
 	}
 	if !p.ExpiresAt.IsZero() {
 		it.ExpiresAt = p.ExpiresAt.Unix()
@@ -113,9 +121,13 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, fmt.Errorf("decode profile item: %w", err)
 	}
-	sec, err := profile.OpenSecrets(ctx, s.sealer, it.PK, it.Secrets)
+	sealed, err := profile.OpenSecrets(ctx, s.sealer, it.PK, it.Secrets)
 	if err != nil {
 		return nil, err
+	}
+	if sealed.WebhookKey == "" {
+		// An item of the earlier shape: its next put seals the key.
+		sealed.WebhookKey = it.LegacyWebhookKey
 	}
 	sync, err := profile.UnmarshalSync(it.Sync)
 	if err != nil {
@@ -130,8 +142,8 @@ func (s *Profiles) profile(ctx context.Context, av map[string]types.AttributeVal
 		Stage:                     it.Stage,
 		Active:                    it.Active,
 		Settings:                  maps.Clone(it.Settings),
-		Secrets:                   sec,
-		WebhookKey:                it.WebhookKey,
+		Secrets:                   sealed.Secrets,
+		WebhookKey:                sealed.WebhookKey,
 		Numbering:                 it.Numbering,
 		Deleted:                   it.Deleted,
 		CreatedAt:                 it.CreatedAt,
@@ -193,6 +205,20 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 // Get returns the profile with the ID, deleted or not, by a strongly
 // consistent read.
 func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error) {
+	item, err := s.getItem(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.profile(ctx, item)
+	if err != nil {
+		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
+	}
+	return p, nil
+}
+
+// getItem reads the item of the profile with the ID, strongly consistent,
+// without opening it.
+func (s *Profiles) getItem(ctx context.Context, id string) (map[string]types.AttributeValue, error) {
 	if id == "" {
 		return nil, fmt.Errorf("get profile: empty ID: %w", profile.ErrNotFound)
 	}
@@ -207,11 +233,7 @@ func (s *Profiles) Get(ctx context.Context, id string) (*profile.Profile, error)
 	if len(out.Item) == 0 {
 		return nil, fmt.Errorf("get profile %s: %w", shortID(id), profile.ErrNotFound)
 	}
-	p, err := s.profile(ctx, out.Item)
-	if err != nil {
-		return nil, fmt.Errorf("get profile %s: %w", shortID(id), err)
-	}
-	return p, nil
+	return out.Item, nil
 }
 
 // Update replaces the profile if its stored version is p.Version and its
@@ -409,50 +431,74 @@ func (s *Profiles) stored(ctx context.Context, profileID string, old map[string]
 	return len(old) > 0, landed(old, id), nil
 }
 
-// ByWebhookKey returns the profile whose webhook key is key. The index is
-// eventually consistent, so each profile it names is read again from the
-// table and kept only if its key still matches.
+// ByWebhookKey returns the profile whose webhook key is key. It queries
+// the webhook index for profile.WebhookKeyHash(key) (keys only: nothing
+// sealed is in the index), and reads each profile it names again from the
+// table, keeping it only if its stored hash still matches: the index is
+// eventually consistent. Finding the profile opens nothing; the profile
+// returned is opened as Get opens it.
+//
+// Profiles written before webhook keys were sealed carry the plaintext key
+// and are in the legacy index only, so when the hash finds nothing the
+// legacy index is asked for the key itself. Such a profile is not rewritten
+// here: the receiver may read profiles but not write them or seal, so the
+// profile takes the current shape at its next write (the wizard, the sync,
+// the write-back), which puts the whole item without the plaintext.
 func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error) {
 	if key == "" {
 		return nil, fmt.Errorf("profile by webhook key: empty key: %w", profile.ErrNotFound)
 	}
+	p, err := s.byIndex(ctx, webhookKeyHashIndex, attrWebhookKeyHash, profile.WebhookKeyHash(key))
+	if errors.Is(err, profile.ErrNotFound) {
+		p, err = s.byIndex(ctx, legacyWebhookKeyIndex, attrLegacyWebhookKey, key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("profile by webhook key: %w", err)
+	}
+	return p, nil
+}
+
+// byIndex returns the one profile whose attribute attr is value, found
+// through index and read again from the table.
+func (s *Profiles) byIndex(ctx context.Context, index, attr, value string) (*profile.Profile, error) {
 	out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
-		IndexName:                 aws.String(webhookKeyIndex),
+		IndexName:                 aws.String(index),
 		KeyConditionExpression:    aws.String("#k = :k"),
-		ExpressionAttributeNames:  map[string]string{"#k": attrWebhookKey, "#pk": attrPK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: key}},
+		ExpressionAttributeNames:  map[string]string{"#k": attr, "#pk": attrPK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": &types.AttributeValueMemberS{Value: value}},
 		ProjectionExpression:      aws.String("#pk"),
 		Limit:                     aws.Int32(10),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("profile by webhook key: query index: %w", err)
+		return nil, fmt.Errorf("query %s: %w", index, err)
 	}
-	var found *profile.Profile
+	var found map[string]types.AttributeValue
+	var foundID string
 	for _, it := range out.Items {
 		pk, ok := it[attrPK].(*types.AttributeValueMemberS)
 		if !ok {
 			continue
 		}
-		p, err := s.Get(ctx, pk.Value)
+		item, err := s.getItem(ctx, pk.Value)
 		if errors.Is(err, profile.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("profile by webhook key: %w", err)
+			return nil, err
 		}
-		if p.WebhookKey != key {
+		if v, ok := item[attr].(*types.AttributeValueMemberS); !ok || v.Value != value {
 			continue
 		}
 		if found != nil {
-			return nil, fmt.Errorf("profile by webhook key: profiles %s and %s share the key", found.Short(), p.Short())
+			return nil, fmt.Errorf("profiles %s and %s share the key", shortID(foundID), shortID(pk.Value))
 		}
-		found = p
+		found, foundID = item, pk.Value
 	}
 	if found == nil {
-		return nil, fmt.Errorf("profile by webhook key: %w", profile.ErrNotFound)
+		return nil, profile.ErrNotFound
 	}
-	return found, nil
+	return s.profile(ctx, found)
 }
 
 // SyncingProfiles returns the IDs of the profiles that sync orders, read

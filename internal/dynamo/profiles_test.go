@@ -127,7 +127,7 @@ func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
 	}
 	item := rawItem(t, e, p.ID)
 	for name, a := range item {
-		for what, s := range map[string]string{"secret": secret, "secret name": "ClientSecret", "token": token} {
+		for what, s := range map[string]string{"secret": secret, "secret name": "ClientSecret", "token": token, "webhook key": p.WebhookKey} {
 			if strings.Contains(name, s) || contains(a, s) {
 				t.Errorf("attribute %s holds the plaintext %s", name, what)
 			}
@@ -140,8 +140,11 @@ func TestItemHoldsNoPlaintextSecretOrToken(t *testing.T) {
 	if !ok || len(sealed.Value) < 40 {
 		t.Fatalf("secrets attribute is %T, want a sealed Binary", item["secrets"])
 	}
-	if k, ok := item["webhookKey"].(*types.AttributeValueMemberS); !ok || k.Value != p.WebhookKey {
-		t.Fatalf("webhookKey attribute %v, want %q", item["webhookKey"], p.WebhookKey)
+	if k, ok := item["webhookKeyHash"].(*types.AttributeValueMemberS); !ok || k.Value != profile.WebhookKeyHash(p.WebhookKey) {
+		t.Fatalf("webhookKeyHash attribute %v, want the key's SHA-256", item["webhookKeyHash"])
+	}
+	if _, ok := item["webhookKey"]; ok {
+		t.Fatal("item has the plaintext webhookKey attribute")
 	}
 	if v, ok := item["version"].(*types.AttributeValueMemberN); !ok || v.Value != "1" {
 		t.Fatalf("version attribute %v, want N 1", item["version"])
@@ -166,8 +169,15 @@ func TestDeletedProfileErasesSecretsAndExpires(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	item := rawItem(t, e, p.ID)
-	if _, ok := item["secrets"]; ok {
-		t.Fatal("deleted profile still holds sealed secrets")
+	// What stays sealed is the webhook key alone, so that Stream's
+	// deliveries are still told the integration was removed.
+	sealed, ok := item["secrets"].(*types.AttributeValueMemberB)
+	if !ok {
+		t.Fatalf("secrets attribute is %T, want the sealed webhook key", item["secrets"])
+	}
+	kept, err := profile.OpenSecrets(ctx, e.seal, p.ID, sealed.Value)
+	if err != nil || len(kept.Secrets) != 0 || kept.WebhookKey != p.WebhookKey {
+		t.Fatalf("deleted profile's sealed blob holds %d secrets (%v), want none and the webhook key", len(kept.Secrets), err)
 	}
 	exp, ok := item["expiresAt"].(*types.AttributeValueMemberN)
 	if want := strconv.FormatInt(now.Add(30*24*time.Hour).Unix(), 10); !ok || exp.Value != want {

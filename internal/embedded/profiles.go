@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,19 +14,26 @@ import (
 	"linnstream/internal/secrets"
 )
 
-// Buckets of profiles: records by profile ID, profile IDs by webhook key,
-// the profile ID holding each numbering, and the IDs of the profiles that
-// sync orders (the scheduler's index: it holds only those, as the sparse
-// index does in DynamoDB).
+// Buckets of profiles: records by profile ID, profile IDs by the hash of
+// their webhook key, the profile ID holding each numbering, and the IDs of
+// the profiles that sync orders (the scheduler's index: it holds only
+// those, as the sparse index does in DynamoDB).
+//
+// bucketLegacyWebhooks is the index of files written before webhook keys
+// were sealed: profile IDs by plaintext webhook key. Nothing is added to it;
+// ByWebhookKey falls back to it and migrates what it finds, and every write
+// of a profile removes the profile's entry.
 var (
 	bucketProfiles         = []byte("profiles")
-	bucketProfileWebhooks  = []byte("profiles.byWebhookKey")
+	bucketProfileWebhooks  = []byte("profiles.byWebhookKeyHash")
+	bucketLegacyWebhooks   = []byte("profiles.byWebhookKey")
 	bucketProfileNumbering = []byte("profiles.byNumbering")
 	bucketProfilesSyncing  = []byte("profiles.syncing")
 )
 
-// Profiles is a profile.Store in the database file. Secrets are sealed
-// before they are written. A write checks its context inside the
+// Profiles is a profile.Store in the database file. Secrets and the webhook
+// key are sealed before they are written; the record and the index hold
+// only the key's hash. A write checks its context inside the
 // transaction, so a request whose deadline has passed writes nothing.
 type Profiles struct {
 	db     *DB
@@ -48,16 +56,22 @@ type profileRecord struct {
 	Stage                     string            `json:"stage,omitempty"`
 	Active                    bool              `json:"active,omitempty"`
 	Settings                  map[string]string `json:"settings,omitempty"`
-	SealedSecrets             []byte            `json:"sealedSecrets,omitempty"`
-	WebhookKey                string            `json:"webhookKey,omitempty"`
-	LinnworksTokenRefused     time.Time         `json:"linnworksTokenRefused,omitzero"`
-	Numbering                 string            `json:"numbering,omitempty"`
-	Deleted                   bool              `json:"deleted,omitempty"`
-	CreatedAt                 time.Time         `json:"createdAt"`
-	UpdatedAt                 time.Time         `json:"updatedAt"`
-	ExpiresAt                 time.Time         `json:"expiresAt,omitzero"`
-	Sync                      json.RawMessage   `json:"sync,omitempty"`
-	Version                   int64             `json:"version"`
+	// SealedSecrets holds the secrets and the webhook key (profile.Sealed).
+	SealedSecrets []byte `json:"sealedSecrets,omitempty"`
+	// WebhookKeyHash is profile.WebhookKeyHash of the key, the value the
+	// index holds.
+	WebhookKeyHash string `json:"webhookKeyHash,omitempty"`
+	// LegacyWebhookKey is the plaintext key of a record written before keys
+	// were sealed; it is read, never written (see migrateWebhookKey).
+	LegacyWebhookKey      string          `json:"webhookKey,omitempty"`
+	LinnworksTokenRefused time.Time       `json:"linnworksTokenRefused,omitzero"`
+	Numbering             string          `json:"numbering,omitempty"`
+	Deleted               bool            `json:"deleted,omitempty"`
+	CreatedAt             time.Time       `json:"createdAt"`
+	UpdatedAt             time.Time       `json:"updatedAt"`
+	ExpiresAt             time.Time       `json:"expiresAt,omitzero"`
+	Sync                  json.RawMessage `json:"sync,omitempty"`
+	Version               int64           `json:"version"`
 }
 
 func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64) ([]byte, error) {
@@ -79,7 +93,7 @@ func (s *Profiles) record(ctx context.Context, p *profile.Profile, version int64
 		Active:                    p.Active,
 		Settings:                  p.Settings,
 		SealedSecrets:             sealed,
-		WebhookKey:                p.WebhookKey,
+		WebhookKeyHash:            webhookKeyHash(p.WebhookKey),
 		LinnworksTokenRefused:     p.LinnworksTokenRefused,
 		Numbering:                 p.Numbering,
 		Deleted:                   p.Deleted,
@@ -95,9 +109,13 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, fmt.Errorf("decode profile record: %w", err)
 	}
-	sec, err := profile.OpenSecrets(ctx, s.sealer, r.ID, r.SealedSecrets)
+	sealed, err := profile.OpenSecrets(ctx, s.sealer, r.ID, r.SealedSecrets)
 	if err != nil {
 		return nil, err
+	}
+	if sealed.WebhookKey == "" {
+		// A record of the earlier shape: its next write seals the key.
+		sealed.WebhookKey = r.LegacyWebhookKey
 	}
 	sync, err := profile.UnmarshalSync(r.Sync)
 	if err != nil {
@@ -112,8 +130,8 @@ func (s *Profiles) profile(ctx context.Context, data []byte) (*profile.Profile, 
 		Stage:                     r.Stage,
 		Active:                    r.Active,
 		Settings:                  maps.Clone(r.Settings),
-		Secrets:                   sec,
-		WebhookKey:                r.WebhookKey,
+		Secrets:                   sealed.Secrets,
+		WebhookKey:                sealed.WebhookKey,
 		LinnworksTokenRefused:     r.LinnworksTokenRefused,
 		Numbering:                 r.Numbering,
 		Deleted:                   r.Deleted,
@@ -152,7 +170,7 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 			return err
 		}
 		if p.WebhookKey != "" {
-			return tx.Bucket(bucketProfileWebhooks).Put([]byte(p.WebhookKey), []byte(p.ID))
+			return tx.Bucket(bucketProfileWebhooks).Put([]byte(webhookKeyHash(p.WebhookKey)), []byte(p.ID))
 		}
 		return nil
 	})
@@ -219,9 +237,10 @@ func (s *Profiles) update(ctx context.Context, p *profile.Profile, numbering str
 			return profile.ErrNotFound
 		}
 		var stored struct {
-			WebhookKey string `json:"webhookKey"`
-			Numbering  string `json:"numbering"`
-			Version    int64  `json:"version"`
+			WebhookKeyHash   string `json:"webhookKeyHash"`
+			LegacyWebhookKey string `json:"webhookKey"`
+			Numbering        string `json:"numbering"`
+			Version          int64  `json:"version"`
 		}
 		if err := json.Unmarshal(old, &stored); err != nil {
 			return fmt.Errorf("decode stored record: %w", err)
@@ -241,16 +260,7 @@ func (s *Profiles) update(ctx context.Context, p *profile.Profile, numbering str
 		if err := indexSyncing(tx, p); err != nil {
 			return err
 		}
-		idx := tx.Bucket(bucketProfileWebhooks)
-		if stored.WebhookKey != "" && stored.WebhookKey != p.WebhookKey && string(idx.Get([]byte(stored.WebhookKey))) == p.ID {
-			if err := idx.Delete([]byte(stored.WebhookKey)); err != nil {
-				return err
-			}
-		}
-		if p.WebhookKey != "" {
-			return idx.Put([]byte(p.WebhookKey), []byte(p.ID))
-		}
-		return nil
+		return indexWebhookKey(tx, p.ID, stored.WebhookKeyHash, stored.LegacyWebhookKey, webhookKeyHash(p.WebhookKey))
 	})
 	if err != nil {
 		return fmt.Errorf("update profile %s: %w", p.Short(), err)
@@ -283,7 +293,12 @@ func moveNumbering(b *bolt.Bucket, id, from, to string) error {
 	return nil
 }
 
-// ByWebhookKey returns the profile whose webhook key is key.
+// ByWebhookKey returns the profile whose webhook key is key, found by the
+// key's hash; nothing is opened to find it.
+//
+// A profile written before keys were sealed is in the legacy index only:
+// when the hash is not indexed, ByWebhookKey looks there, and on a hit
+// migrates the profile before returning it (see migrateWebhookKey).
 func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error) {
 	if key == "" {
 		return nil, fmt.Errorf("profile by webhook key: empty key: %w", profile.ErrNotFound)
@@ -291,9 +306,14 @@ func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profi
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("profile by webhook key: %w", err)
 	}
+	hash := profile.WebhookKeyHash(key)
 	var data []byte
+	legacy := false
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketProfileWebhooks).Get([]byte(key))
+		id := tx.Bucket(bucketProfileWebhooks).Get([]byte(hash))
+		if id == nil {
+			id, legacy = tx.Bucket(bucketLegacyWebhooks).Get([]byte(key)), true
+		}
 		if id == nil {
 			return profile.ErrNotFound
 		}
@@ -307,14 +327,80 @@ func (s *Profiles) ByWebhookKey(ctx context.Context, key string) (*profile.Profi
 	if err != nil {
 		return nil, fmt.Errorf("profile by webhook key: %w", err)
 	}
+	var r profileRecord
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("profile by webhook key: decode profile record: %w", err)
+	}
+	if (!legacy && r.WebhookKeyHash != hash) || (legacy && r.LegacyWebhookKey != key) {
+		return nil, fmt.Errorf("profile by webhook key: index is stale: %w", profile.ErrNotFound)
+	}
 	p, err := s.profile(ctx, data)
 	if err != nil {
 		return nil, fmt.Errorf("profile by webhook key: %w", err)
 	}
-	if p.WebhookKey != key {
-		return nil, fmt.Errorf("profile by webhook key: index is stale: %w", profile.ErrNotFound)
+	if legacy {
+		if err := s.migrateWebhookKey(ctx, p, data); err != nil {
+			return nil, fmt.Errorf("profile by webhook key: %w", err)
+		}
 	}
 	return p, nil
+}
+
+// migrateWebhookKey rewrites a record of the earlier shape, read as data
+// and decoded as p: the key is sealed with the secrets, its hash indexed,
+// the plaintext and its legacy index entry dropped. The profile is
+// unchanged, so its version is kept and a writer holding the earlier read
+// still succeeds. If the record changed since data was read, another write
+// has already given it the current shape and nothing is done.
+func (s *Profiles) migrateWebhookKey(ctx context.Context, p *profile.Profile, data []byte) error {
+	next, err := s.record(ctx, p, p.Version)
+	if err != nil {
+		return fmt.Errorf("migrate profile %s: %w", p.Short(), err)
+	}
+	err = s.db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketProfiles)
+		if !bytes.Equal(b.Get([]byte(p.ID)), data) {
+			return nil
+		}
+		if err := b.Put([]byte(p.ID), next); err != nil {
+			return err
+		}
+		return indexWebhookKey(tx, p.ID, "", p.WebhookKey, webhookKeyHash(p.WebhookKey))
+	})
+	if err != nil {
+		return fmt.Errorf("migrate profile %s: %w", p.Short(), err)
+	}
+	return nil
+}
+
+// indexWebhookKey moves profile id's entries in the webhook indexes, inside
+// the transaction writing its record, from the stored hash (and plaintext
+// key, on a record of the earlier shape) to hash; "" indexes nothing. An
+// entry is removed only while it names id.
+func indexWebhookKey(tx *bolt.Tx, id, storedHash, legacyKey, hash string) error {
+	idx, legacy := tx.Bucket(bucketProfileWebhooks), tx.Bucket(bucketLegacyWebhooks)
+	if legacyKey != "" && string(legacy.Get([]byte(legacyKey))) == id {
+		if err := legacy.Delete([]byte(legacyKey)); err != nil {
+			return err
+		}
+	}
+	if storedHash != "" && storedHash != hash && string(idx.Get([]byte(storedHash))) == id {
+		if err := idx.Delete([]byte(storedHash)); err != nil {
+			return err
+		}
+	}
+	if hash != "" {
+		return idx.Put([]byte(hash), []byte(id))
+	}
+	return nil
+}
+
+// webhookKeyHash is the indexed hash of key; "" for no key.
+func webhookKeyHash(key string) string {
+	if key == "" {
+		return ""
+	}
+	return profile.WebhookKeyHash(key)
 }
 
 // indexSyncing keeps p's entry in the syncing index in step with the record

@@ -97,7 +97,10 @@ func TestFileHoldsNoPlaintextSecretOrToken(t *testing.T) {
 	if !bytes.Contains(raw, []byte(p.ID)) || !bytes.Contains(raw, []byte("COMPLETE")) {
 		t.Fatal("database file does not hold the profile; the check below would prove nothing")
 	}
-	for name, s := range map[string]string{"secret": secret, "secret name": "ClientSecret", "token": token} {
+	if !bytes.Contains(raw, []byte(profile.WebhookKeyHash(p.WebhookKey))) {
+		t.Fatal("database file does not hold the webhook key's hash")
+	}
+	for name, s := range map[string]string{"secret": secret, "secret name": "ClientSecret", "token": token, "webhook key": p.WebhookKey} {
 		if bytes.Contains(raw, []byte(s)) {
 			t.Errorf("database file contains the plaintext %s", name)
 		}

@@ -18,9 +18,11 @@ import (
 func (db *DB) Sweep(now time.Time) (int, error) {
 	n := 0
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		profiles, hooks := tx.Bucket(bucketProfiles), tx.Bucket(bucketProfileWebhooks)
+		profiles := tx.Bucket(bucketProfiles)
 		var gone [][]byte
-		goneHooks := map[string]string{} // webhook key → swept profile ID
+		// Index entries of the swept profiles: key hash (or, in the legacy
+		// index, plaintext key) → swept profile ID.
+		goneHooks, goneLegacy := map[string]string{}, map[string]string{}
 		err := profiles.ForEach(func(k, v []byte) error {
 			var r profileRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -28,8 +30,11 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 			}
 			if !r.ExpiresAt.IsZero() && !r.ExpiresAt.After(now) {
 				gone = append(gone, k)
-				if r.WebhookKey != "" {
-					goneHooks[r.WebhookKey] = string(k)
+				if r.WebhookKeyHash != "" {
+					goneHooks[r.WebhookKeyHash] = string(k)
+				}
+				if r.LegacyWebhookKey != "" {
+					goneLegacy[r.LegacyWebhookKey] = string(k)
 				}
 			}
 			return nil
@@ -46,11 +51,16 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 				return err
 			}
 		}
-		for key, profileID := range goneHooks {
-			// Only the entry that still names the swept profile.
-			if id := hooks.Get([]byte(key)); id != nil && string(id) == profileID {
-				if err := hooks.Delete([]byte(key)); err != nil {
-					return err
+		for _, idx := range []struct {
+			bucket  *bolt.Bucket
+			entries map[string]string
+		}{{tx.Bucket(bucketProfileWebhooks), goneHooks}, {tx.Bucket(bucketLegacyWebhooks), goneLegacy}} {
+			for key, profileID := range idx.entries {
+				// Only the entry that still names the swept profile.
+				if id := idx.bucket.Get([]byte(key)); id != nil && string(id) == profileID {
+					if err := idx.bucket.Delete([]byte(key)); err != nil {
+						return err
+					}
 				}
 			}
 		}

@@ -25,9 +25,11 @@ const (
 	AttrPK            = "pk"
 	AttrSK            = "sk"
 	AttrWebhookKey    = "webhookKey"
+	AttrWebhookHash   = "webhookKeyHash"
 	AttrStreamOrder   = "streamOrderKey"
 	AttrExpiresAt     = "expiresAt"
 	WebhookKeyIndex   = "webhookKey-index"
+	WebhookHashIndex  = "webhookKeyHash-index"
 	AttrSyncing       = "syncing"
 	SyncingIndex      = "syncing-index"
 	StreamOrderIndex  = "streamOrder-index"
@@ -63,14 +65,17 @@ func UniqueName(prefix string) string {
 }
 
 // CreateProfilesTable creates a profiles table as template.yaml declares it:
-// partition key pk (S), global secondary index webhookKey-index on
-// webhookKey (S, all attributes) and TTL on expiresAt.
+// partition key pk (S); global secondary indexes webhookKeyHash-index on
+// webhookKeyHash (S, keys only), the legacy webhookKey-index on webhookKey
+// (S, all attributes) and syncing-index on syncing (S, keys only); TTL on
+// expiresAt.
 func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	in := &dynamodb.CreateTableInput{
 		TableName:   aws.String(name),
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrWebhookHash), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrWebhookKey), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSyncing), AttributeType: types.ScalarAttributeTypeS},
 		},
@@ -78,6 +83,10 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
 		},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{
+			IndexName:  aws.String(WebhookHashIndex),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrWebhookHash), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}, {
 			IndexName:  aws.String(WebhookKeyIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrWebhookKey), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},

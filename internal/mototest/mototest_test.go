@@ -54,13 +54,19 @@ func TestProfilesTable(t *testing.T) {
 	name := mototest.ProfilesTable(t)
 	desc := describe(t, s, name)
 	assertKeys(t, desc.KeySchema, "pk", "")
-	if len(desc.GlobalSecondaryIndexes) != 2 {
-		t.Fatalf("got %d GSIs, want 2", len(desc.GlobalSecondaryIndexes))
+	if len(desc.GlobalSecondaryIndexes) != 3 {
+		t.Fatalf("got %d GSIs, want 3", len(desc.GlobalSecondaryIndexes))
 	}
 	byName := map[string]types.GlobalSecondaryIndexDescription{}
 	for _, g := range desc.GlobalSecondaryIndexes {
 		byName[aws.ToString(g.IndexName)] = g
 	}
+	// The webhook index holds hashes of keys and no other attribute.
+	hash, ok := byName["webhookKeyHash-index"]
+	if !ok || hash.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
+		t.Fatalf("GSIs %v, want webhookKeyHash-index KEYS_ONLY", byName)
+	}
+	assertKeys(t, hash.KeySchema, "webhookKeyHash", "")
 	gsi, ok := byName["webhookKey-index"]
 	if !ok || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
 		t.Fatalf("GSIs %v, want webhookKey-index ALL", byName)
@@ -72,7 +78,7 @@ func TestProfilesTable(t *testing.T) {
 		t.Fatalf("GSIs %v, want syncing-index KEYS_ONLY", byName)
 	}
 	assertKeys(t, sync.KeySchema, "syncing", "")
-	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "webhookKey": "S", "syncing": "S"})
+	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "webhookKeyHash": "S", "webhookKey": "S", "syncing": "S"})
 	assertTTL(t, s, name)
 }
 

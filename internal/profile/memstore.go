@@ -14,7 +14,7 @@ import (
 type MemStore struct {
 	mu        sync.Mutex
 	byID      map[string]*Profile
-	byWebhook map[string]string // webhook key -> profile ID
+	byWebhook map[string]string // WebhookKeyHash -> profile ID
 	numbering map[string]string // numbering -> profile ID holding it
 }
 
@@ -60,7 +60,7 @@ func (s *MemStore) Create(ctx context.Context, p *Profile) error {
 	c.Version = 1
 	s.byID[c.ID] = c
 	if c.WebhookKey != "" {
-		s.byWebhook[c.WebhookKey] = c.ID
+		s.byWebhook[WebhookKeyHash(c.WebhookKey)] = c.ID
 	}
 	p.Version = 1
 	return nil
@@ -124,11 +124,11 @@ func (s *MemStore) update(ctx context.Context, p *Profile, numbering string) err
 	c := Clone(p)
 	c.Numbering = numbering
 	c.Version = p.Version + 1
-	if old.WebhookKey != "" && s.byWebhook[old.WebhookKey] == old.ID {
-		delete(s.byWebhook, old.WebhookKey)
+	if h := WebhookKeyHash(old.WebhookKey); old.WebhookKey != "" && s.byWebhook[h] == old.ID {
+		delete(s.byWebhook, h)
 	}
 	if c.WebhookKey != "" {
-		s.byWebhook[c.WebhookKey] = c.ID
+		s.byWebhook[WebhookKeyHash(c.WebhookKey)] = c.ID
 	}
 	s.byID[c.ID] = c
 	p.Version = c.Version
@@ -136,7 +136,8 @@ func (s *MemStore) update(ctx context.Context, p *Profile, numbering string) err
 	return nil
 }
 
-// ByWebhookKey returns a copy of the profile whose WebhookKey is key.
+// ByWebhookKey returns a copy of the profile whose WebhookKey is key, found
+// by its hash as the other stores find it.
 func (s *MemStore) ByWebhookKey(ctx context.Context, key string) (*Profile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("profile by webhook key: %w", err)
@@ -146,7 +147,7 @@ func (s *MemStore) ByWebhookKey(ctx context.Context, key string) (*Profile, erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id, ok := s.byWebhook[key]
+	id, ok := s.byWebhook[WebhookKeyHash(key)]
 	if !ok {
 		return nil, fmt.Errorf("profile by webhook key: %w", ErrNotFound)
 	}

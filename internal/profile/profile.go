@@ -36,7 +36,9 @@ type Profile struct {
 	Secrets map[string]string
 
 	// WebhookKey is a random key naming this profile in its Stream webhook
-	// URL; stores index it.
+	// URL. Like Secrets it is plaintext in memory only: stores seal it with
+	// the secrets (see Sealed) and index WebhookKeyHash(WebhookKey), so the
+	// key is never stored in plaintext and a lookup opens nothing.
 	WebhookKey string
 
 	// LinnworksTokenRefused is when Linnworks last refused the saved
@@ -69,6 +71,14 @@ type Profile struct {
 // ID returns the profile ID of an AuthorizationToken.
 func ID(token string) string {
 	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// WebhookKeyHash returns the hex SHA-256 of a webhook key, the value stores
+// index and ByWebhookKey looks up. The key has 256 random bits, so an
+// unsalted hash is enough: a leaked index does not lead back to a key.
+func WebhookKeyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -112,8 +122,9 @@ type Store interface {
 	// ErrNumberingTaken and writes nothing. On success p.Numbering is
 	// numbering. A numbering is released only by its holder.
 	UpdateNumbering(ctx context.Context, p *Profile, numbering string) error
-	// ByWebhookKey returns the profile whose WebhookKey is key; ErrNotFound
-	// when there is none.
+	// ByWebhookKey returns the profile whose WebhookKey is key, found by
+	// WebhookKeyHash(key) in an index of hashes; ErrNotFound when there is
+	// none.
 	ByWebhookKey(ctx context.Context, key string) (*Profile, error)
 	// SyncingProfiles returns the IDs of the profiles that sync orders
 	// (SyncsOrders), from an index that holds only those, never by reading

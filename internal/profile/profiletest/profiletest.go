@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"ByWebhookKey", testByWebhookKey},
 		{"ByWebhookKeyAfterChange", testByWebhookKeyAfterChange},
+		{"WebhookKeyWithoutSecrets", testWebhookKeyWithoutSecrets},
 		{"SecretsRoundTrip", testSecretsRoundTrip},
 		{"Deleted", testDeleted},
 		{"MapsNotAliased", testMapsNotAliased},
@@ -369,6 +370,28 @@ func testByWebhookKeyAfterChange(t *testing.T, s profile.Store) {
 	}
 	if _, err := s.ByWebhookKey(context.Background(), got.WebhookKey); !errors.Is(err, profile.ErrNotFound) {
 		t.Fatalf("ByWebhookKey cleared key: got %v, want ErrNotFound", err)
+	}
+}
+
+// testWebhookKeyWithoutSecrets: a profile with a key and no secrets yet (as
+// AddNewUser creates it) keeps its key, though the key is sealed with the
+// secrets.
+func testWebhookKeyWithoutSecrets(t *testing.T, s profile.Store) {
+	p := NewProfile(t)
+	p.Secrets = nil
+	mustCreate(t, s, p)
+	if got := mustGet(t, s, p.ID); got.WebhookKey != p.WebhookKey || len(got.Secrets) != 0 {
+		t.Fatalf("Get: key %q and %d secrets, want %q and none", got.WebhookKey, len(got.Secrets), p.WebhookKey)
+	}
+	got, err := s.ByWebhookKey(context.Background(), p.WebhookKey)
+	if err != nil {
+		t.Fatalf("ByWebhookKey: %v", err)
+	}
+	if d := Diff(p, got); d != "" {
+		t.Fatalf("ByWebhookKey: %s", d)
+	}
+	if _, err := s.ByWebhookKey(context.Background(), profile.WebhookKeyHash(p.WebhookKey)); !errors.Is(err, profile.ErrNotFound) {
+		t.Fatalf("ByWebhookKey of the key's hash: got %v, want ErrNotFound", err)
 	}
 }
 
