@@ -145,7 +145,8 @@ func TestTemplateTablesMatchTheAdapters(t *testing.T) {
 		keys    []string
 		indexes []index
 	}{
-		"ProfilesTable":  {[]string{mototest.AttrPK}, []index{{mototest.WebhookKeyIndex, mototest.AttrWebhookKey}, {mototest.SyncingIndex, mototest.AttrSyncing}}},
+		"ProfilesTable": {[]string{mototest.AttrPK}, []index{
+			{mototest.WebhookHashIndex, mototest.AttrWebhookHash}, {mototest.WebhookKeyIndex, mototest.AttrWebhookKey}, {mototest.SyncingIndex, mototest.AttrSyncing}}},
 		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}}},
 	}
 	for id, w := range want {
@@ -443,5 +444,40 @@ func TestOrderSyncWiring(t *testing.T) {
 	}
 	if !slices.Equal(actions, []string{"dynamodb:Query", "sqs:SendMessage"}) {
 		t.Errorf("the scheduler's role grants %v, want only dynamodb:Query and sqs:SendMessage", actions)
+	}
+}
+
+// The receiver finds a profile by the hash of its webhook key (or, for
+// profiles not yet written again, the legacy index of keys) and may not
+// write profiles or seal: the lookup needs no key material, and KMS only
+// opens the profile's secrets.
+func TestWebhookReceiverRole(t *testing.T) {
+	_, out := transformed(t)
+	role, ok := out.Resources["StreamWebhookFunctionRole"]
+	if !ok {
+		t.Fatal("no StreamWebhookFunctionRole")
+	}
+	policies, _ := role.Properties["Policies"].([]any)
+	var grants []string
+	for _, pol := range policies {
+		doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		for _, s := range stmts {
+			st := s.(map[string]any)
+			res, _ := json.Marshal(st["Resource"])
+			for _, a := range asStrings(st["Action"]) {
+				grants = append(grants, a+" on "+string(res))
+			}
+		}
+	}
+	slices.Sort(grants)
+	want := []string{
+		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
+		`dynamodb:Query on [{"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKeyHash-index"},{"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKey-index"}]`,
+		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
+		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,
+	}
+	if !slices.Equal(grants, want) {
+		t.Errorf("the receiver's role grants\n%s\nwant\n%s", strings.Join(grants, "\n"), strings.Join(want, "\n"))
 	}
 }
