@@ -473,7 +473,8 @@ func TestWebhookReceiverRole(t *testing.T) {
 	slices.Sort(grants)
 	want := []string{
 		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
-		`dynamodb:Query on [{"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKeyHash-index"},{"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKey-index"}]`,
+		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKey-index"}`,
+		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKeyHash-index"}`,
 		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
 		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,
 	}
