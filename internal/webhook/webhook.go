@@ -1,6 +1,7 @@
 // Package webhook is the receiver of Stream's webhooks, POST
 // /stream/webhook/{key}. Webhooks are only a doorbell: the receiver finds
-// the profile by the key in the URL, checks what can be checked, queues one
+// the profile by the key in the URL (stores look up the key's hash, see
+// profile.WebhookKeyHash), checks what can be checked, queues one
 // write-back message per Stream order the payload names and answers at
 // once. It never calls Stream or Linnworks; the write-back re-reads the
 // order from Stream, so nothing in the payload is trusted for state.
@@ -35,7 +36,8 @@ const Path = "/stream/webhook/{key}"
 // MaxBody is the largest body accepted; larger ones get 413.
 const MaxBody = 256 << 10
 
-// Profiles finds a profile by its webhook key.
+// Profiles finds a profile by its webhook key, through an index of key
+// hashes: the lookup needs no key material.
 type Profiles interface {
 	ByWebhookKey(ctx context.Context, key string) (*profile.Profile, error)
 }
