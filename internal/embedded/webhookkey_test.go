@@ -201,3 +201,39 @@ func TestOldShapeMigratesOnSave(t *testing.T) {
 		t.Fatalf("after save: stage %q version %d, key kept %v", got.Stage, got.Version, got.WebhookKey == oldShapeKey)
 	}
 }
+
+// Sweeping an expired profile of the earlier shape drops its entry in the
+// legacy index too.
+func TestSweepDropsLegacyIndexEntry(t *testing.T) {
+	dir := t.TempDir()
+	want := writeOldShape(t, dir)
+	expired := oldShapeCreatedAt.Add(time.Hour)
+	withFile(t, dir, func(tx *bolt.Tx) error {
+		var rec map[string]any
+		if err := json.Unmarshal(tx.Bucket(rawProfiles).Get([]byte(want.ID)), &rec); err != nil {
+			return err
+		}
+		rec["deleted"], rec["expiresAt"] = true, expired
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(rawProfiles).Put([]byte(want.ID), data)
+	})
+	db := openDB(t, dir)
+	if n, err := db.Sweep(expired.Add(time.Minute)); err != nil || n != 1 {
+		t.Fatalf("Sweep: %d records, %v; want the expired profile", n, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	withFile(t, dir, func(tx *bolt.Tx) error {
+		if tx.Bucket(rawProfiles).Get([]byte(want.ID)) != nil {
+			t.Error("the expired profile is still stored")
+		}
+		if id := tx.Bucket(rawLegacyByKey).Get([]byte(oldShapeKey)); id != nil {
+			t.Error("the swept profile's key is still in the legacy index")
+		}
+		return nil
+	})
+}
