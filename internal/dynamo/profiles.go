@@ -23,8 +23,8 @@ import (
 // Profiles is a profile.Store in the profiles table. Secrets and the
 // webhook key are sealed into one Binary attribute (profile.Sealed); the
 // AuthorizationToken is never stored, only its hash as the key, and the
-// webhook key only as its hash, the key of the webhook index. ExpiresAt is kept to the second, as the epoch
-// seconds DynamoDB's TTL reads.
+// webhook key only as its hash, the key of the webhook index. ExpiresAt is
+// kept to the second, as the epoch seconds DynamoDB's TTL reads.
 type Profiles struct {
 	api    API
 	table  string
