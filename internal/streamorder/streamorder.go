@@ -224,12 +224,11 @@ type prepared struct {
 
 // parcel is a checked package.
 type parcel struct {
-	number  int
-	grams   float64
-	cubeM3  float64
-	format  string
-	lines   []line
-	missing bool
+	number int
+	grams  float64
+	cubeM3 float64
+	format string
+	lines  []line
 }
 
 // line is a checked item.

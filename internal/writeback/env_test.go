@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -401,19 +399,6 @@ func (e *env) checkJournal(allowed ...int) {
 			e.t.Errorf("Linnworks request %d %s %s answered %d: %s", j.Seq, j.Method, j.Target(), j.Status, j.Body)
 		}
 	}
-}
-
-// isErr reports whether err is, or wraps, target.
-func isErr(err, target error) bool { return errors.Is(err, target) }
-
-// contains reports whether s contains every one of subs.
-func contains(s string, subs ...string) bool {
-	for _, sub := range subs {
-		if !strings.Contains(s, sub) {
-			return false
-		}
-	}
-	return true
 }
 
 // newStreamClient is a Stream client of the sandbox account, for actions
