@@ -337,7 +337,8 @@ func TestWriteBackQueueIsFIFOWithDeadLetterQueueAndAlarm(t *testing.T) {
 }
 
 // Only the producers of write-backs (the receiver and GenerateLabel) may
-// send to the write-back queue, and they may do nothing else there.
+// send to the write-back queue, and they may do nothing else there; only
+// the consumer may receive from it, and it may send nothing.
 func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 	_, out := transformed(t)
 	for id, r := range out.Resources {
@@ -363,8 +364,13 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 			}
 		}
 		want := []string(nil)
-		if id == "StreamWebhookFunctionRole" || id == "GenerateLabelFunctionRole" {
+		switch id {
+		case "StreamWebhookFunctionRole", "GenerateLabelFunctionRole":
 			want = []string{`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`}
+		case "WriteBackFunctionRole":
+			for _, a := range consumerSQSActions {
+				want = append(want, a+` on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`)
+			}
 		}
 		if !slices.Equal(sqsActions, want) {
 			t.Errorf("%s SQS permissions %v, want %v", id, sqsActions, want)
@@ -412,13 +418,8 @@ func TestOrderSyncWiring(t *testing.T) {
 	if vis, _ := q["VisibilityTimeout"].(float64); to <= 0 || vis < 6*to {
 		t.Errorf("worker timeout %v s, queue visibility %v s: want visibility at least six timeouts", to, q["VisibilityTimeout"])
 	}
-	var mapping map[string]any
-	for _, r := range out.Resources {
-		if r.Type == "AWS::Lambda::EventSourceMapping" {
-			mapping = r.Properties
-		}
-	}
-	if raw, _ := json.Marshal(mapping); !strings.Contains(string(raw), "ReportBatchItemFailures") || !strings.Contains(string(raw), "SyncQueue") {
+	mapping := eventSource(t, out, "SyncQueue")
+	if raw, _ := json.Marshal(mapping); !strings.Contains(string(raw), "ReportBatchItemFailures") || !strings.Contains(string(raw), "SyncWorkerFunction") {
 		t.Errorf("the worker's SQS event source = %s, want the sync queue with ReportBatchItemFailures", raw)
 	}
 	var schedule map[string]any
@@ -444,6 +445,99 @@ func TestOrderSyncWiring(t *testing.T) {
 	}
 	if !slices.Equal(actions, []string{"dynamodb:Query", "sqs:SendMessage"}) {
 		t.Errorf("the scheduler's role grants %v, want only dynamodb:Query and sqs:SendMessage", actions)
+	}
+}
+
+// consumerSQSActions are what Lambda's SQS event source needs of the queue
+// it polls.
+var consumerSQSActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+
+// eventSource returns the properties of the SQS event source mapping of
+// the queue with the logical id.
+func eventSource(t *testing.T, out stacktest.Template, queue string) map[string]any {
+	t.Helper()
+	var found []map[string]any
+	for _, r := range out.Resources {
+		if r.Type != "AWS::Lambda::EventSourceMapping" {
+			continue
+		}
+		if src, _ := json.Marshal(r.Properties["EventSourceArn"]); string(src) == `{"Fn::GetAtt":["`+queue+`","Arn"]}` {
+			found = append(found, r.Properties)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d event source mappings read %s, want 1", len(found), queue)
+	}
+	return found[0]
+}
+
+// The write-back consumer is its own function: fed by the write-back queue
+// in batches of ten with partial batch responses, the queue's visibility
+// timeout six times the function's, and a role that may poll that queue
+// alone (no managed policy granting every queue of the account), read and
+// write the profiles and shipments it needs and use the secrets key.
+func TestWriteBackConsumerWiring(t *testing.T) {
+	_, out := transformed(t)
+	fn, ok := out.Resources["WriteBackFunction"]
+	if !ok || fn.Type != "AWS::Lambda::Function" {
+		t.Fatal("no WriteBackFunction")
+	}
+	if to, _ := fn.Properties["Timeout"].(float64); to != consumerTimeout {
+		t.Errorf("WriteBackFunction Timeout = %v, want %d", fn.Properties["Timeout"], consumerTimeout)
+	}
+	if vis, _ := out.Resources["WriteBackQueue"].Properties["VisibilityTimeout"].(float64); vis < 6*consumerTimeout {
+		t.Errorf("WriteBackQueue VisibilityTimeout = %v, want at least six function timeouts", vis)
+	}
+	m := eventSource(t, out, "WriteBackQueue")
+	if name, _ := json.Marshal(m["FunctionName"]); string(name) != `{"Ref":"WriteBackFunction"}` {
+		t.Errorf("the write-back queue feeds %s, want WriteBackFunction", name)
+	}
+	if m["BatchSize"] != float64(10) || !slices.Equal(asStrings(m["FunctionResponseTypes"]), []string{"ReportBatchItemFailures"}) {
+		t.Errorf("event source BatchSize %v, FunctionResponseTypes %v: want 10 and [ReportBatchItemFailures]", m["BatchSize"], m["FunctionResponseTypes"])
+	}
+	if role, _ := json.Marshal(fn.Properties["Role"]); string(role) != `{"Fn::GetAtt":["WriteBackFunctionRole","Arn"]}` {
+		t.Errorf("WriteBackFunction Role = %s, want WriteBackFunctionRole", role)
+	}
+
+	role, ok := out.Resources["WriteBackFunctionRole"]
+	if !ok {
+		t.Fatal("no WriteBackFunctionRole")
+	}
+	managed, _ := json.Marshal(role.Properties["ManagedPolicyArns"])
+	if strings.Contains(string(managed), "SQS") {
+		t.Errorf("WriteBackFunctionRole has managed policies %s: SQS access must be to the write-back queue only", managed)
+	}
+	if !strings.Contains(string(managed), "AWSLambdaBasicExecutionRole") || !strings.Contains(string(managed), "AWSXrayWriteOnlyAccess") {
+		t.Errorf("WriteBackFunctionRole managed policies %s, want logs and X-Ray", managed)
+	}
+	got := map[string][]string{} // resource → actions
+	policies, _ := role.Properties["Policies"].([]any)
+	for _, pol := range policies {
+		doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		for _, s := range stmts {
+			st := s.(map[string]any)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			res, _ := json.Marshal(st["Resource"])
+			got[string(res)] = append(got[string(res)], asStrings(st["Action"])...)
+		}
+	}
+	want := map[string][]string{
+		`{"Fn::GetAtt":["WriteBackQueue","Arn"]}`: consumerSQSActions,
+		`{"Fn::GetAtt":["ProfilesTable","Arn"]}`:  {"dynamodb:GetItem", "dynamodb:PutItem"},
+		`{"Fn::GetAtt":["SecretsKey","Arn"]}`:     {"kms:Decrypt", "kms:GenerateDataKey"},
+		`[{"Fn::GetAtt":["ShipmentsTable","Arn"]},{"Fn::Sub":"${ShipmentsTable.Arn}/index/streamOrder-index"}]`: {
+			"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("WriteBackFunctionRole grants %v, want %v", got, want)
+	}
+	for res, actions := range want {
+		if !slices.Equal(got[res], actions) {
+			t.Errorf("WriteBackFunctionRole grants %v on %s, want %v", got[res], res, actions)
+		}
 	}
 }
 
