@@ -27,9 +27,10 @@ type Config struct {
 	// BaseURL is the public base of the server (scheme, host and port), used
 	// to build URLs that are handed out (sandbox bases, webhook URLs).
 	BaseURL string
-	// WriteBack consumes the in-process write-back queue; until one is set
-	// the messages the webhook receiver queues wait there (GET
-	// /local/queues shows them).
+	// WriteBack consumes the in-process write-back queue; nil means the
+	// write-back itself (Deps.WritebackConsumer), so the Stream sandbox's
+	// webhooks change the Linnworks sandbox's orders. Tests set it to watch
+	// the messages instead.
 	WriteBack queue.Handler
 	// Queue adjusts the write-back queue (backoff, clock).
 	Queue localqueue.Config
@@ -89,9 +90,6 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		return fail(err)
 	}
 	s.mux.Handle(strings.TrimSuffix(webhook.Path, "{key}"), receiver)
-	if cfg.WriteBack != nil {
-		env.WriteBack.SetHandler(cfg.WriteBack)
-	}
 	s.mux.HandleFunc("GET /local/queues", s.queues)
 	s.mux.HandleFunc("POST /local/queues/{name}/redrive", s.redrive)
 
@@ -110,6 +108,11 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	writer, err := env.Deps.WritebackConsumer()
 	if err != nil {
 		return fail(err)
+	}
+	if cfg.WriteBack != nil {
+		env.WriteBack.SetHandler(cfg.WriteBack)
+	} else {
+		env.WriteBack.SetHandler(writer.Handle)
 	}
 	// The sync's write-backs are applied at once. One that fails stops the
 	// run; the next run queues the write-back of every order Stream holds

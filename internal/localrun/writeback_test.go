@@ -1,0 +1,267 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"linnstream/internal/linnworks"
+	"linnstream/internal/linnworkssandbox"
+	"linnstream/internal/localenv"
+	"linnstream/internal/localqueue"
+	"linnstream/internal/waitfor"
+	"linnstream/internal/wizard"
+)
+
+// day is the README's day in the sandbox on a running local runtime: a
+// profile set up through the wizard with the Linnworks sandbox's token, and
+// the seeded Linnworks order it labels, driven over HTTP as a user would.
+type day struct {
+	t     *testing.T
+	base  string
+	token string
+	num   int    // the Linnworks order (NumOrderId)
+	order string // its Stream order number
+}
+
+// dayOrder is the seeded Linnworks order the README labels: Amelia
+// Clarke's Oak Table Lamp.
+const dayOrder = 100002
+
+// newDay configures a profile with webhooks and sequence identifiers on and
+// PROCESS_ON_DELIVERED as given, and labels dayOrder.
+func newDay(t *testing.T, base string, processOnDelivered bool) *day {
+	t.Helper()
+	token := newConfigured(t, base)
+	walkRest(t, base, token, map[string]string{
+		wizard.ItemLinnworksAPIToken:     linnworkssandbox.DefaultInstallToken,
+		wizard.ItemSequenceIdentifiers:   "true",
+		wizard.ItemMarkProcessedDelivery: strconv.FormatBool(processOnDelivered),
+		wizard.ItemWebhooksEnabled:       "true",
+	})
+	svcs := post(t, base, "UserAvailableServices", map[string]string{"AuthorizationToken": token})
+	var serviceID string
+	for _, s := range svcs["Services"].([]any) {
+		if m := s.(map[string]any); m["ServiceName"] == "Courier (Justin Depot)" {
+			serviceID, _ = m["ServiceUniqueId"].(string)
+		}
+	}
+	if serviceID == "" {
+		t.Fatalf("no Courier (Justin Depot) service: %v", svcs)
+	}
+	label := post(t, base, "GenerateLabel", map[string]any{"AuthorizationToken": token, "Name": "Amelia Clarke",
+		"AddressLine1": "7 Orchard Close", "Town": "Reading", "Region": "Berkshire", "CountryCode": "GB",
+		"Postalcode": "RG1 3AZ", "Email": "amelia.clarke@example.com", "Phone": "+44 118 496 0123",
+		"OrderId": dayOrder, "OrderReference": "#5002", "ServiceId": serviceID,
+		"Packages": []map[string]any{{"SequenceNumber": 1, "PackageWeight": 2300, "PackageFormat": "PARCEL",
+			"Items": []map[string]any{{"ItemName": "Oak Table Lamp", "ProductCode": "LAMP-OAK-02", "Quantity": 1, "UnitWeight": 2300}}}}})
+	if label["IsError"] != false {
+		t.Fatalf("GenerateLabel: %v", label["ErrorMessage"])
+	}
+	return &day{t: t, base: base, token: token, num: dayOrder, order: strconv.Itoa(dayOrder)}
+}
+
+// stream posts to the Stream sandbox's admin API, which answers once the
+// webhooks the action caused were delivered (queued by the receiver).
+func (d *day) stream(action string, body map[string]any) {
+	d.t.Helper()
+	body["orderNo"] = d.order
+	adminPost(d.t, d.base+streamSandboxPrefix+"/admin/"+action, body, http.StatusOK)
+}
+
+func (d *day) plan(run string, stop int, date string) {
+	d.t.Helper()
+	d.stream("plan", map[string]any{"run": run, "sequence": stop, "date": date})
+}
+
+func (d *day) deliver() {
+	d.t.Helper()
+	d.stream("dispatch", map[string]any{})
+	d.stream("deliver", map[string]any{})
+}
+
+// linnworksOrder is the order as the Linnworks sandbox shows it.
+func (d *day) linnworksOrder() linnworkssandbox.AdminOrder {
+	d.t.Helper()
+	var o linnworkssandbox.AdminOrder
+	getJSON(d.t, d.base+linnworksSandboxPrefix+"/admin/orders/"+strconv.Itoa(d.num), &o)
+	return o
+}
+
+// shows reports whether the order carries every identifier named (as
+// Linnworks shows them: "RUN 03", "FRIDAY", "SEQ 04", "Sent to Stream").
+func shows(o linnworkssandbox.AdminOrder, names ...string) bool {
+	for _, n := range names {
+		if !slices.Contains(identifierNames(o), n) {
+			return false
+		}
+	}
+	return true
+}
+
+// showsNone reports whether the order carries none of the identifiers named.
+func showsNone(o linnworkssandbox.AdminOrder, names ...string) bool {
+	for _, n := range names {
+		if slices.Contains(identifierNames(o), n) {
+			return false
+		}
+	}
+	return true
+}
+
+func identifierNames(o linnworkssandbox.AdminOrder) []string {
+	var out []string
+	for _, tag := range o.Identifiers {
+		if spec, ok := linnworks.LookupIdentifier(tag); ok {
+			out = append(out, spec.Name)
+		} else {
+			out = append(out, tag)
+		}
+	}
+	return out
+}
+
+// waitOrder waits until the Linnworks order satisfies cond.
+func (d *day) waitOrder(what string, cond func(linnworkssandbox.AdminOrder) bool) linnworkssandbox.AdminOrder {
+	d.t.Helper()
+	var o linnworkssandbox.AdminOrder
+	waitfor.Cond(d.t, what, func() bool {
+		o = d.linnworksOrder()
+		return cond(o)
+	})
+	return o
+}
+
+// queueStats are the write-back queue's counts from GET /local/queues.
+func queueStats(t *testing.T, base string) localqueue.Stats {
+	t.Helper()
+	var qs struct{ Queues []localqueue.Stats }
+	getJSON(t, base+"/local/queues", &qs)
+	for _, q := range qs.Queues {
+		if q.Name == localenv.WriteBackQueueName {
+			return q
+		}
+	}
+	t.Fatalf("no %s queue in %+v", localenv.WriteBackQueueName, qs.Queues)
+	return localqueue.Stats{}
+}
+
+// drained waits until the write-back queue has nothing waiting or in
+// flight, and returns its counts.
+func drained(t *testing.T, base string) localqueue.Stats {
+	t.Helper()
+	var st localqueue.Stats
+	waitfor.Cond(t, "the write-back queue to drain", func() bool {
+		st = queueStats(t, base)
+		return st.Waiting == 0 && st.InFlight == 0
+	})
+	return st
+}
+
+// linnworksWritePaths are the Linnworks operations that change an order.
+var linnworksWritePaths = []string{
+	"/api/Orders/SetOrderShippingInfo", "/api/OpenOrders/AssignOrderIdentifier", "/api/OpenOrders/UnassignOrderIdentifier",
+	"/api/Orders/AddOrdersNote", "/api/ProcessedOrders/AddOrderNote", "/api/Orders/SetExtendedProperties",
+	"/api/Orders/ProcessOrder", "/api/Orders/SetOrderNotes", "/api/Orders/AddExtendedProperties",
+}
+
+// linnworksWrites counts the successful order changes in the Linnworks
+// sandbox's request log.
+func linnworksWrites(t *testing.T, base string) int {
+	t.Helper()
+	var log []linnworkssandbox.JournalEntry
+	getJSON(t, base+linnworksSandboxPrefix+"/admin/requests", &log)
+	n := 0
+	for _, e := range log {
+		if slices.Contains(linnworksWritePaths, e.Path) && e.Status < 300 {
+			n++
+		}
+	}
+	return n
+}
+
+// weekday names the identifier of the weekday of an ISO date.
+func weekday(t *testing.T, date string) string {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := linnworks.LookupIdentifier(linnworks.DayTag(d.Weekday()))
+	return spec.Name
+}
+
+// The dates the scenario plans on: a Friday, then the Monday after.
+const (
+	firstDate  = "2026-12-04"
+	secondDate = "2026-12-07"
+)
+
+// live runs the scenario with each step's webhooks applied as they come,
+// waiting after each step for the Linnworks order to show it, and returns
+// the order in the end.
+func (d *day) live(processOnDelivered bool) linnworkssandbox.AdminOrder {
+	d.t.Helper()
+	fri, mon := weekday(d.t, firstDate), weekday(d.t, secondDate)
+	labelled := d.waitOrder("the label's tracking number and Sent to Stream", func(o linnworkssandbox.AdminOrder) bool {
+		return o.TrackingNumber != "" && shows(o, "Sent to Stream")
+	})
+	tracking := labelled.TrackingNumber
+
+	d.plan("RUN 03", 4, firstDate)
+	d.waitOrder("RUN 03, "+fri+" and SEQ 04", func(o linnworkssandbox.AdminOrder) bool {
+		return o.TrackingNumber == tracking && shows(o, "Sent to Stream", "RUN 03", fri, "SEQ 04")
+	})
+
+	d.plan("RUN 05", 2, secondDate)
+	d.waitOrder("RUN 05, "+mon+" and SEQ 02 in place of RUN 03, "+fri+" and SEQ 04", func(o linnworkssandbox.AdminOrder) bool {
+		return shows(o, "Sent to Stream", "RUN 05", mon, "SEQ 02") && showsNone(o, "RUN 03", fri, "SEQ 04")
+	})
+
+	d.deliver()
+	if processOnDelivered {
+		return d.waitOrder("the delivered order to be processed", func(o linnworkssandbox.AdminOrder) bool { return o.Processed })
+	}
+	st := drained(d.t, d.base)
+	if st.Done != st.Sent || st.DeadLettered != 0 {
+		d.t.Fatalf("queue %+v: want every message applied", st)
+	}
+	return d.linnworksOrder()
+}
+
+// On make run, with no AWS: the Stream sandbox's webhooks reach the
+// receiver, the in-process queue hands them to the write-back, and the
+// Linnworks sandbox's order shows the tracking, the run, the day and the
+// stop as they are planned and re-planned, and is processed once
+// delivered when PROCESS_ON_DELIVERED is on (and only then).
+func TestStreamEventsChangeTheLinnworksOrder(t *testing.T) {
+	for _, process := range []bool{true, false} {
+		t.Run(fmt.Sprintf("PROCESS_ON_DELIVERED %v", process), func(t *testing.T) {
+			base, _ := startLocalWith(t, Config{Queue: localqueue.Config{BaseBackoff: time.Millisecond}})
+			d := newDay(t, base, process)
+			o := d.live(process)
+			if o.Processed != process {
+				t.Errorf("delivered order processed = %v, want %v", o.Processed, process)
+			}
+			if !shows(o, "Sent to Stream", "RUN 05", weekday(t, secondDate), "SEQ 02") || o.TrackingNumber == "" {
+				t.Errorf("delivered order shows %v, tracking %q", identifierNames(o), o.TrackingNumber)
+			}
+			st := drained(t, base)
+			if st.Done != st.Sent || st.DeadLettered != 0 {
+				t.Errorf("queue %+v: want every message applied", st)
+			}
+		})
+	}
+}
+
+// The identifiers the scenario's end state is compared on, sorted.
+func endState(o linnworkssandbox.AdminOrder) string {
+	names := identifierNames(o)
+	slices.Sort(names)
+	b, _ := json.Marshal(map[string]any{"identifiers": names, "tracking": o.TrackingNumber != "", "processed": o.Processed, "notes": len(o.Notes)})
+	return string(b)
+}
