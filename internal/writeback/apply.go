@@ -109,6 +109,12 @@ func (w *Writer) apply(ctx context.Context, j *job, sh *shipment.Shipment, t tar
 			rec.ProcessedAt = w.now().UTC()
 			wrote = true
 			j.log.InfoContext(ctx, "write-back processed the Linnworks order")
+		case errors.As(err, &de) && !linnworks.IsRetryable(err) && !linnworks.IsTokenRevoked(err) && w.processedMeanwhile(ctx, j, num):
+			// Processed since it was read: by a message about the same
+			// order under its other Stream reference (a different queue
+			// group, so it may run at the same time), or by a user.
+			// What was wanted is done; there is nothing to tell.
+			rec.ProcessedAt = w.now().UTC()
 		case errors.As(err, &de) && !linnworks.IsRetryable(err) && !linnworks.IsTokenRevoked(err):
 			// Linnworks will not process it as it stands (parked, locked,
 			// unpaid): retrying cannot help, a note tells the user why.
@@ -131,6 +137,13 @@ func (w *Writer) apply(ctx context.Context, j *job, sh *shipment.Shipment, t tar
 		rec.At = w.now().UTC()
 	}
 	return w.record(ctx, j, sh, rec, t)
+}
+
+// processedMeanwhile reports whether the Linnworks order is processed now,
+// reading it again; a failed read says no.
+func (w *Writer) processedMeanwhile(ctx context.Context, j *job, num int) bool {
+	o, err := w.lw.OrderByNumOrderID(ctx, j.token, num)
+	return err == nil && o.Processed
 }
 
 // note writes n unless it was written before (recorded on the shipment) or

@@ -479,3 +479,47 @@ func TestOrderStampedByAnotherProfileIsNotWritten(t *testing.T) {
 		t.Errorf("an order stamped by another profile made %d Linnworks writes", n)
 	}
 }
+
+// processedFirst is a Linnworks port on which someone else processes the
+// order just before the write-back asks to, as a message about the same
+// order under its other Stream reference (another queue group) may.
+type processedFirst struct {
+	writeback.Linnworks
+	raced int
+}
+
+func (p *processedFirst) ProcessOrder(ctx context.Context, token, id string, o linnworks.ProcessOptions) (linnworks.ProcessResult, error) {
+	if _, err := p.Linnworks.ProcessOrder(ctx, token, id, o); err != nil {
+		return linnworks.ProcessResult{}, err
+	}
+	p.raced++
+	return p.Linnworks.ProcessOrder(ctx, token, id, o)
+}
+
+// TestProcessedMeanwhileIsNotANote: Linnworks refusing to process an order
+// because it was processed since the write-back read it is what the
+// write-back wanted; it notes nothing and does not try again.
+func TestProcessedMeanwhileIsNotANote(t *testing.T) {
+	const num = 900101
+	e := newEnv(t)
+	p := &processedFirst{Linnworks: e.lwClient}
+	e.port = p
+	e.writer()
+	tok := e.addProfile(nil)
+	e.addOrder(num)
+	e.label(tok, num)
+	sh := e.shipmentOf(tok, num)
+	e.plan(sh.StreamOrderNo, "RUN 03", 4, "2026-11-23")
+	e.deliver(sh.StreamOrderNo)
+	body := webhook(tok, sh.ConsignmentNo, "DELIVERED")
+	e.mustHandle(body)
+	if s := e.endState(num); p.raced != 1 || !s.processed || len(s.notes) != 0 {
+		t.Fatalf("after the race (%d) the order ends as %+v, want processed without a note", p.raced, s)
+	}
+	writes := e.writes()
+	e.mustHandle(webhook(tok, sh.StreamOrderNo, "DELIVERED"))
+	if n := e.writes(); n != writes || p.raced != 1 {
+		t.Errorf("a later message wrote %d more times (%d races)", n-writes, p.raced)
+	}
+	e.checkJournal()
+}
