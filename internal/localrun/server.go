@@ -32,6 +32,9 @@ type Config struct {
 	// webhooks change the Linnworks sandbox's orders. Tests set it to watch
 	// the messages instead.
 	WriteBack queue.Handler
+	// WrapWriteBack, when set, wraps the handler the write-back queue is
+	// consumed with (tests hold or watch the write-back with it).
+	WrapWriteBack func(queue.Handler) queue.Handler
 	// Queue adjusts the write-back queue (backoff, clock).
 	Queue localqueue.Config
 }
@@ -109,11 +112,14 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if cfg.WriteBack != nil {
-		env.WriteBack.SetHandler(cfg.WriteBack)
-	} else {
-		env.WriteBack.SetHandler(writer.Handle)
+	consume := cfg.WriteBack
+	if consume == nil {
+		consume = writer.Handle
 	}
+	if cfg.WrapWriteBack != nil {
+		consume = cfg.WrapWriteBack(consume)
+	}
+	env.WriteBack.SetHandler(consume)
 	// The sync's write-backs are applied at once. One that fails stops the
 	// run; the next run queues the write-back of every order Stream holds
 	// that Linnworks does not show as sent, so nothing is lost.

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/localenv"
 	"linnstream/internal/localqueue"
+	"linnstream/internal/queue"
 	"linnstream/internal/waitfor"
 	"linnstream/internal/wizard"
 )
@@ -241,7 +246,7 @@ func (d *day) live(processOnDelivered bool) linnworkssandbox.AdminOrder {
 func TestStreamEventsChangeTheLinnworksOrder(t *testing.T) {
 	for _, process := range []bool{true, false} {
 		t.Run(fmt.Sprintf("PROCESS_ON_DELIVERED %v", process), func(t *testing.T) {
-			base, _ := startLocalWith(t, Config{Queue: localqueue.Config{BaseBackoff: time.Millisecond}})
+			base, _ := startLocalWith(t, Config{Queue: fastQueue})
 			d := newDay(t, base, process)
 			o := d.live(process)
 			if o.Processed != process {
@@ -264,4 +269,204 @@ func endState(o linnworkssandbox.AdminOrder) string {
 	slices.Sort(names)
 	b, _ := json.Marshal(map[string]any{"identifiers": names, "tracking": o.TrackingNumber != "", "processed": o.Processed, "notes": len(o.Notes)})
 	return string(b)
+}
+
+// gate holds the write-back until released.
+type gate struct {
+	open chan struct{}
+	once sync.Once
+}
+
+func newGate() *gate { return &gate{open: make(chan struct{})} }
+
+func (g *gate) wrap(h queue.Handler) queue.Handler {
+	return func(ctx context.Context, body []byte) error {
+		select {
+		case <-g.open:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return h(ctx, body)
+	}
+}
+
+func (g *gate) release() { g.once.Do(func() { close(g.open) }) }
+
+// webhookURL is the profile's WEBHOOK_URL as the wizard shows it.
+func webhookURL(t *testing.T, base, token string) string {
+	t.Helper()
+	out := post(t, base, "UserConfig", map[string]string{"AuthorizationToken": token})
+	for _, it := range out["ConfigStage"].(map[string]any)["ConfigItems"].([]any) {
+		if m := it.(map[string]any); m["ConfigItemId"] == wizard.ItemWebhookURL {
+			if u, _ := m["SelectedValue"].(string); u != "" {
+				return u
+			}
+		}
+	}
+	t.Fatalf("no WEBHOOK_URL in %v", out)
+	return ""
+}
+
+var fastQueue = localqueue.Config{BaseBackoff: time.Millisecond}
+
+// Every webhook of the day, delivered three times (once as Stream sends
+// it, then twice more in a shuffled order) through the receiver, the queue
+// and the write-back, ends as one delivery of each applied as it came: the
+// same Linnworks order, and no more Linnworks writes. The write-back is
+// held until every delivery is in, so no message sees a state the next
+// one changes.
+func TestRepeatedShuffledWebhooksEndAsOneDeliveryOfEach(t *testing.T) {
+	base, _ := startLocalWith(t, Config{Queue: fastQueue})
+	once := newDay(t, base, true)
+	once.live(true)
+	drained(t, base)
+	want, wantWrites := endState(once.linnworksOrder()), linnworksWrites(t, base)
+
+	g := newGate()
+	base2, _ := startLocalWith(t, Config{Queue: fastQueue, WrapWriteBack: g.wrap})
+	t.Cleanup(g.release) // before the runtime stops, which waits for the held message
+	d := newDay(t, base2, true)
+	d.plan("RUN 03", 4, firstDate)
+	d.plan("RUN 05", 2, secondDate)
+	d.deliver()
+	hook := webhookURL(t, base2, d.token)
+	var hooks sandboxHooks
+	getJSON(t, base2+streamSandboxPrefix+"/admin/webhooks", &hooks)
+	var again []json.RawMessage
+	for _, dl := range hooks.Deliveries {
+		if dl.URL == hook {
+			if dl.StatusCode != http.StatusOK {
+				t.Fatalf("the receiver answered %s with %d", dl.EventCode, dl.StatusCode)
+			}
+			again = append(again, dl.Payload, dl.Payload)
+		}
+	}
+	if len(again) == 0 {
+		t.Fatal("the day sent no webhook to the receiver")
+	}
+	rand.New(rand.NewPCG(7, 11)).Shuffle(len(again), func(i, j int) { again[i], again[j] = again[j], again[i] })
+	before := queueStats(t, base2)
+	for _, p := range again {
+		res, err := http.Post(hook, "application/json", bytes.NewReader(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("redelivery answered %d", res.StatusCode)
+		}
+	}
+	after := queueStats(t, base2)
+	// The queue's de-duplication drops each repeat, as SQS FIFO does.
+	if after.Sent != before.Sent || after.Duplicates-before.Duplicates < len(again) {
+		t.Errorf("queue before the repeats %+v, after %+v: want every repeat dropped as a duplicate", before, after)
+	}
+	g.release()
+	st := drained(t, base2)
+	if st.Done != st.Sent || st.DeadLettered != 0 {
+		t.Errorf("queue %+v: want every message applied", st)
+	}
+	if got := endState(d.linnworksOrder()); got != want {
+		t.Errorf("end state %s, want %s", got, want)
+	}
+	if n := linnworksWrites(t, base2); n > wantWrites || n == 0 {
+		t.Errorf("%d Linnworks writes, want at most the %d of one delivery of each", n, wantWrites)
+	}
+}
+
+// streamFault makes the Stream sandbox's next API calls fail.
+func streamFault(t *testing.T, base string, fault map[string]any) {
+	t.Helper()
+	adminPost(t, base+streamSandboxPrefix+"/admin/faults", fault, http.StatusOK)
+}
+
+// linnworksFault queues a fault on the Linnworks sandbox's next API calls.
+func linnworksFault(t *testing.T, base string, fault linnworkssandbox.Fault) {
+	t.Helper()
+	adminPost(t, base+linnworksSandboxPrefix+"/admin/faults", fault, http.StatusCreated)
+}
+
+// linnworksAnswers counts the Linnworks sandbox's answers with the status.
+func linnworksAnswers(t *testing.T, base string, status int) int {
+	t.Helper()
+	var log []linnworkssandbox.JournalEntry
+	getJSON(t, base+linnworksSandboxPrefix+"/admin/requests", &log)
+	n := 0
+	for _, e := range log {
+		if e.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// Linnworks answering 429 and 500, and Stream 503, for a few calls each:
+// the write-back retries (in its clients and through the queue) and the
+// day ends as it should, with every message applied.
+func TestTransientFaultsOnTheWayBack(t *testing.T) {
+	base, _ := startLocalWith(t, Config{Queue: fastQueue})
+	d := newDay(t, base, true)
+	d.waitOrder("the label's write-back", func(o linnworkssandbox.AdminOrder) bool { return shows(o, "Sent to Stream") })
+	linnworksFault(t, base, linnworkssandbox.Fault{Mode: linnworkssandbox.FaultRateLimit, Count: 2})
+	linnworksFault(t, base, linnworkssandbox.Fault{Mode: linnworkssandbox.FaultError, Count: 2})
+	streamFault(t, base, map[string]any{"mode": "error", "count": 3, "status": http.StatusServiceUnavailable})
+	o := d.live(true)
+	if !o.Processed || !shows(o, "RUN 05", weekday(t, secondDate), "SEQ 02") || !showsNone(o, "RUN 03", "SEQ 04") {
+		t.Errorf("after the faults the order shows %v, processed %v", identifierNames(o), o.Processed)
+	}
+	if n429, n500 := linnworksAnswers(t, base, http.StatusTooManyRequests), linnworksAnswers(t, base, http.StatusInternalServerError); n429 != 2 || n500 != 2 {
+		t.Errorf("Linnworks answered 429 %d times and 500 %d times, want the 2 and 2 injected", n429, n500)
+	}
+	var pending struct {
+		Mode string `json:"mode"`
+	}
+	getJSON(t, base+streamSandboxPrefix+"/admin/faults", &pending)
+	if pending.Mode != "none" {
+		t.Errorf("the Stream fault is still pending (%s): the write-back never met it", pending.Mode)
+	}
+	st := drained(t, base)
+	if st.Done != st.Sent || st.DeadLettered != 0 {
+		t.Errorf("queue %+v: want every message applied after retries", st)
+	}
+}
+
+// Stream failing every call: each message of the planning fails its five
+// receives and ends in the dead-letter queue, so that every message in is
+// either applied or dead-lettered. Once Stream is back, a redrive (POST
+// /local/queues/writeback/redrive) applies them.
+func TestPersistentFaultEndsInTheDeadLetterQueue(t *testing.T) {
+	base, _ := startLocalWith(t, Config{Queue: fastQueue})
+	d := newDay(t, base, true)
+	d.waitOrder("the label's write-back", func(o linnworkssandbox.AdminOrder) bool { return shows(o, "Sent to Stream") })
+	streamFault(t, base, map[string]any{"mode": "error", "count": 100000, "status": http.StatusInternalServerError})
+	d.plan("RUN 03", 4, firstDate)
+	// Each message takes five receives, one after another: wait for them
+	// one dead letter at a time.
+	var st localqueue.Stats
+	for st.DeadLettered == 0 || st.Waiting+st.InFlight > 0 {
+		prev := st.DeadLettered
+		waitfor.Cond(t, "the next message of the planning to be dead-lettered", func() bool {
+			st = queueStats(t, base)
+			return st.DeadLettered > prev
+		})
+	}
+	if st.Sent != st.Done+st.DeadLettered || st.Done != 1 {
+		t.Errorf("queue %+v: want the label's message applied and every other dead-lettered", st)
+	}
+	if o := d.linnworksOrder(); !showsNone(o, "RUN 03", "SEQ 04") {
+		t.Errorf("with Stream failing the order shows %v", identifierNames(o))
+	}
+
+	streamFault(t, base, map[string]any{"mode": "none"})
+	var redriven map[string]int
+	json.Unmarshal(adminPost(t, base+"/local/queues/"+localenv.WriteBackQueueName+"/redrive", nil, http.StatusOK), &redriven)
+	if redriven["redriven"] != st.DeadLettered {
+		t.Errorf("redrove %v, want the %d dead letters", redriven, st.DeadLettered)
+	}
+	d.waitOrder("RUN 03, "+weekday(t, firstDate)+" and SEQ 04 after the redrive", func(o linnworkssandbox.AdminOrder) bool {
+		return shows(o, "RUN 03", weekday(t, firstDate), "SEQ 04")
+	})
+	if st := drained(t, base); st.Done != st.Sent || st.DeadLettered != 0 {
+		t.Errorf("queue after the redrive %+v: want every message applied", st)
+	}
 }
