@@ -156,15 +156,23 @@ func allowed(t *testing.T, out stacktest.Template) map[string]map[grant]bool {
 				}
 				var resources []string
 				raw, _ := json.Marshal(st["Resource"])
-				var one map[string][]string
-				if json.Unmarshal(raw, &one) == nil && len(one["Fn::GetAtt"]) == 2 {
-					resources = append(resources, one["Fn::GetAtt"][0])
+				// One resource, or a list of them.
+				each := []json.RawMessage{raw}
+				var list []json.RawMessage
+				if json.Unmarshal(raw, &list) == nil {
+					each = list
 				}
-				// An index: {"Fn::Sub": "${Table.Arn}/index/<name>"}.
-				var sub map[string]string
-				if json.Unmarshal(raw, &sub) == nil {
-					if m := indexARN.FindStringSubmatch(sub["Fn::Sub"]); m != nil {
-						resources = append(resources, m[1]+"/index/"+m[2])
+				for _, raw := range each {
+					var one map[string][]string
+					if json.Unmarshal(raw, &one) == nil && len(one["Fn::GetAtt"]) == 2 {
+						resources = append(resources, one["Fn::GetAtt"][0])
+					}
+					// An index: {"Fn::Sub": "${Table.Arn}/index/<name>"}.
+					var sub map[string]string
+					if json.Unmarshal(raw, &sub) == nil {
+						if m := indexARN.FindStringSubmatch(sub["Fn::Sub"]); m != nil {
+							resources = append(resources, m[1]+"/index/"+m[2])
+						}
 					}
 				}
 				for _, a := range asStrings(st["Action"]) {
