@@ -515,7 +515,7 @@ func (r *run) send(ctx context.Context, pg page) (int, error) {
 			// run that created it ended before queueing its write-back, or a
 			// label made it): queue the write-back, which writes only what
 			// differs.
-			if err := r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, OrderID: sh.OrderID, Source: writeback.SourceSync}); err != nil {
+			if err := r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: sh.OrderID, Source: writeback.SourceSync}); err != nil {
 				return watermark(out), err
 			}
 		}
@@ -618,7 +618,7 @@ func (r *run) sendOne(ctx context.Context, o linnworks.Order) (Reason, error) {
 			r.mu.Lock()
 			delete(r.marks, num)
 			r.mu.Unlock()
-			return ReasonSent, r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, OrderID: num, Source: writeback.SourceSync})
+			return ReasonSent, r.queue(ctx, writeback.Message{ProfileID: r.p.ID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: num, Source: writeback.SourceSync})
 		case errors.As(err, &refused):
 			return ReasonRefused, r.refused(ctx, o, refused.Messages)
 		case errors.Is(err, shipment.ErrCancelled):

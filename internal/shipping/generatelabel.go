@@ -136,7 +136,7 @@ func (h *Handlers) handleGenerateLabel(ctx context.Context, c *call, req *Genera
 		return nil, createProblem(c, orderID, order.Header.OrderNo, err)
 	}
 	c.log.Info("stream order ready", "stream_order_no", sh.StreamOrderNo, "consignment_no", sh.ConsignmentNo, "origin", string(sh.Origin))
-	h.queueWriteBack(ctx, c, writeback.Message{ProfileID: p.ID, Ref: sh.StreamOrderNo, OrderID: orderID, Source: writeback.SourceLabel})
+	h.queueWriteBack(ctx, c, writeback.Message{ProfileID: p.ID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: orderID, Source: writeback.SourceLabel})
 
 	resp, err := h.labels(ctx, req, p, cfg, format, svc, sh)
 	if err != nil {

@@ -57,7 +57,12 @@ type Message struct {
 	// OrderID is the Linnworks OrderId when the producer knows it (labels,
 	// sync, poll); webhooks leave it empty.
 	OrderID string `json:"orderId,omitempty"`
-	Source  Source `json:"source"`
+	// Consignment is the order's consignment number when the producer
+	// knows it (labels, sync, poll). It chooses the FIFO group only:
+	// webhooks name orders by consignment number (as public code shows),
+	// and one order's messages must share a group whoever queued them.
+	Consignment string `json:"consignment,omitempty"`
+	Source      Source `json:"source"`
 	// Event, EventTime and Run come from a webhook payload: its event code,
 	// its event date and time as sent, and the run description, used only
 	// when the Stream order does not name its run.
@@ -110,7 +115,8 @@ func Decode(body []byte) (Message, error) {
 }
 
 // Queued returns m as a FIFO queue message: grouped by profile and
-// reference (by Linnworks order for a refusal), so one order's messages are
+// consignment number, or reference when the producer knows no consignment
+// number (by Linnworks order for a refusal), so one order's messages are
 // applied one at a time and in order, and de-duplicated on everything the
 // message says, so a producer that sends it twice within the queue's
 // window queues it once.
@@ -123,7 +129,10 @@ func (m Message) Queued() (queue.Message, error) {
 		return queue.Message{}, fmt.Errorf("encode write-back message: %w", err)
 	}
 	key := "ref\x00" + m.Ref
-	if m.Ref == "" {
+	switch {
+	case m.Consignment != "":
+		key = "ref\x00" + m.Consignment
+	case m.Ref == "":
 		key = "order\x00" + m.OrderID
 	}
 	// SQS allows 128 characters of a restricted set in both ids; a hash

@@ -16,6 +16,10 @@ func TestQueuedMessages(t *testing.T) {
 	plan := writeback.Message{ProfileID: "p1", Ref: "R100234", Source: writeback.SourceWebhook, Event: "LOCKPLANNING", Run: "RUN 03"}
 	other := writeback.Message{ProfileID: "p2", Ref: "R100234", Source: writeback.SourceWebhook, Event: "LOCKPLANNING", Run: "RUN 03"}
 	refused := writeback.Message{ProfileID: "p1", OrderID: "100234", Source: writeback.SourceLabel, Refused: []string{"Postcode is invalid"}}
+	// A label knows the consignment number; a webhook may name the order
+	// by it: both join the consignment's group.
+	labelC := writeback.Message{ProfileID: "p1", Ref: "R100234", Consignment: "C778", OrderID: "100234", Source: writeback.SourceLabel}
+	planC := writeback.Message{ProfileID: "p1", Ref: "C778", Source: writeback.SourceWebhook, Event: "LOCKPLANNING", Run: "RUN 03"}
 	q := func(m writeback.Message) (g, d string) {
 		t.Helper()
 		qm, err := m.Queued()
@@ -38,6 +42,9 @@ func TestQueuedMessages(t *testing.T) {
 	rg, rd := q(refused)
 	if lg != pg || og == pg || rg == lg {
 		t.Errorf("groups: label %s plan %s other profile %s refusal %s", lg, pg, og, rg)
+	}
+	if lcg, pcg := func() string { g, _ := q(labelC); return g }(), func() string { g, _ := q(planC); return g }(); lcg != pcg || lcg == lg {
+		t.Errorf("groups by consignment: label %s webhook %s (by order number %s)", lcg, pcg, lg)
 	}
 	if _, again := q(plan); again != pd || ld == pd || rd == ld {
 		t.Errorf("de-duplication ids: label %s plan %s (again %s) refusal %s", ld, pd, again, rd)
