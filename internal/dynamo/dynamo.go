@@ -40,6 +40,11 @@ const (
 	attrSyncing  = "syncing"
 	syncingOn    = "1"
 	syncingIndex = "syncing-index"
+	// attrPolling is set (to pollingOn) only on profiles the dispatch poll
+	// reads: pollingIndex is sparse, holding just those.
+	attrPolling  = "polling"
+	pollingOn    = "1"
+	pollingIndex = "polling-index"
 )
 
 // API is the part of the DynamoDB client the stores use. Build the client

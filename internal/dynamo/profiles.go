@@ -70,6 +70,9 @@ type profileItem struct {
 	// that sync orders for the sparse index, omitted on the others.
 	Sync    []byte `dynamodbav:"sync,omitempty"`
 	Syncing string `dynamodbav:"syncing,omitempty"`
+	// Polling marks the profiles the dispatch poll reads, for its sparse
+	// index; omitted on the others.
+	Polling string `dynamodbav:"polling,omitempty"`
 }
 
 func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) (map[string]types.AttributeValue, error) {
@@ -108,6 +111,9 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 	}
 	if p.SyncsOrders() {
 		it.Syncing = syncingOn
+	}
+	if p.PollsDispatch() {
+		it.Polling = pollingOn
 	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -505,19 +511,39 @@ func (s *Profiles) byIndex(ctx context.Context, index, attr, value string) (*pro
 // page by page from the sparse syncing index (keys only). The index is
 // eventually consistent: the caller reads each profile before acting.
 func (s *Profiles) SyncingProfiles(ctx context.Context) ([]string, error) {
+	ids, err := s.sparseIndex(ctx, syncingIndex, attrSyncing, syncingOn)
+	if err != nil {
+		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	return ids, nil
+}
+
+// PollingProfiles returns the IDs of the profiles the dispatch poll reads,
+// from the sparse polling index, like SyncingProfiles.
+func (s *Profiles) PollingProfiles(ctx context.Context) ([]string, error) {
+	ids, err := s.sparseIndex(ctx, pollingIndex, attrPolling, pollingOn)
+	if err != nil {
+		return nil, fmt.Errorf("polling profiles: %w", err)
+	}
+	return ids, nil
+}
+
+// sparseIndex reads the profile IDs of a sparse keys-only index whose key
+// attr is on, page by page, sorted.
+func (s *Profiles) sparseIndex(ctx context.Context, index, attr, on string) ([]string, error) {
 	var ids []string
 	var start map[string]types.AttributeValue
 	for {
 		out, err := s.api.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 aws.String(s.table),
-			IndexName:                 aws.String(syncingIndex),
+			IndexName:                 aws.String(index),
 			KeyConditionExpression:    aws.String("#s = :on"),
-			ExpressionAttributeNames:  map[string]string{"#s": attrSyncing},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":on": &types.AttributeValueMemberS{Value: syncingOn}},
+			ExpressionAttributeNames:  map[string]string{"#s": attr},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":on": &types.AttributeValueMemberS{Value: on}},
 			ExclusiveStartKey:         start,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("syncing profiles: query index: %w", err)
+			return nil, fmt.Errorf("query index %s: %w", index, err)
 		}
 		for _, it := range out.Items {
 			if pk, ok := it[attrPK].(*types.AttributeValueMemberS); ok {

@@ -70,4 +70,5 @@ func (db *DB) Path() string { return db.bolt.Path() }
 // allBuckets lists the top-level buckets Open creates; each store adds its
 // own.
 var allBuckets = [][]byte{bucketProfiles, bucketProfileWebhooks, bucketLegacyWebhooks, bucketProfileNumbering, bucketProfilesSyncing,
-	bucketShipments, bucketStreamOrders, bucketManifests, bucketShipmentMarks}
+	bucketProfilesPolling, bucketShipments, bucketStreamOrders, bucketManifests, bucketShipmentMarks,
+	bucketOpenShipments, bucketPollCursors}

@@ -32,6 +32,11 @@ const (
 	WebhookHashIndex  = "webhookKeyHash-index"
 	AttrSyncing       = "syncing"
 	SyncingIndex      = "syncing-index"
+	AttrPolling       = "polling"
+	PollingIndex      = "polling-index"
+	AttrOpenProfile   = "openProfile"
+	AttrOpenKey       = "openKey"
+	OpenIndex         = "open-index"
 	StreamOrderIndex  = "streamOrder-index"
 	profilesTablePfx  = "profiles-"
 	shipmentsTablePfx = "shipments-"
@@ -78,6 +83,7 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 			{AttributeName: aws.String(AttrWebhookHash), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrWebhookKey), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSyncing), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrPolling), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -94,6 +100,10 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 			IndexName:  aws.String(SyncingIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrSyncing), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
+		}, {
+			IndexName:  aws.String(PollingIndex),
+			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrPolling), KeyType: types.KeyTypeHash}},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
 	}
 	return createTable(ctx, db, in)
@@ -101,7 +111,8 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 
 // CreateShipmentsTable creates a shipments table as template.yaml declares
 // it: partition key pk (S), sort key sk (S), global secondary index
-// streamOrder-index on streamOrderKey (S, all attributes) and TTL on
+// streamOrder-index on streamOrderKey (S, all attributes), the sparse
+// keys-only open-index on openProfile and openKey (S, S), and TTL on
 // expiresAt.
 func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	in := &dynamodb.CreateTableInput{
@@ -111,6 +122,8 @@ func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string)
 			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrStreamOrder), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrOpenProfile), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrOpenKey), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -120,6 +133,13 @@ func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string)
 			IndexName:  aws.String(StreamOrderIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrStreamOrder), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}, {
+			IndexName: aws.String(OpenIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrOpenProfile), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrOpenKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
 	}
 	return createTable(ctx, db, in)

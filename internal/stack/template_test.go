@@ -147,7 +147,7 @@ func TestTemplateTablesMatchTheAdapters(t *testing.T) {
 	}{
 		"ProfilesTable": {[]string{mototest.AttrPK}, []index{
 			{mototest.WebhookHashIndex, mototest.AttrWebhookHash}, {mototest.WebhookKeyIndex, mototest.AttrWebhookKey}, {mototest.SyncingIndex, mototest.AttrSyncing}}},
-		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}}},
+		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}, {mototest.OpenIndex, mototest.AttrOpenProfile}}},
 	}
 	for id, w := range want {
 		p := out.Resources[id].Properties
