@@ -50,10 +50,11 @@ type Worker struct {
 }
 
 // Workers lists the functions outside the HTTP API: the lookback order
-// sync's scheduler and worker.
+// sync's scheduler and worker, and the dispatch poll.
 var Workers = []Worker{
 	{LogicalID: "SyncSchedulerFunction", Dir: "functions/syncscheduler"},
 	{LogicalID: "SyncWorkerFunction", Dir: "functions/syncworker"},
+	{LogicalID: "DispatchPollFunction", Dir: "functions/dispatchpoll"},
 }
 
 // Endpoints lists every endpoint linnstream serves: the contract's in
