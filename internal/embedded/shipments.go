@@ -203,6 +203,21 @@ func writeShipment(tx *bolt.Tx, old, s *shipment.Shipment) error {
 	return nil
 }
 
+// indexOpenShipments adds every open shipment to the open shipments index.
+func indexOpenShipments(tx *bolt.Tx) error {
+	open := tx.Bucket(bucketOpenShipments)
+	return tx.Bucket(bucketShipments).ForEach(func(_, v []byte) error {
+		s, err := decodeShipment(v)
+		if err != nil {
+			return err
+		}
+		if !s.Open() {
+			return nil
+		}
+		return open.Put(recordKey(s.ProfileID, shipment.OpenKey(s)), []byte(s.OrderID))
+	})
+}
+
 // Claim applies shipment.TakeOver to the stored record in one transaction.
 func (st *Shipments) Claim(ctx context.Context, s *shipment.Shipment, now time.Time) (*shipment.Shipment, shipment.Claimed, error) {
 	if err := shipment.CheckClaim(s, now); err != nil {
