@@ -32,8 +32,6 @@ const (
 	WebhookHashIndex  = "webhookKeyHash-index"
 	AttrSyncing       = "syncing"
 	SyncingIndex      = "syncing-index"
-	AttrPolling       = "polling"
-	PollingIndex      = "polling-index"
 	AttrOpenProfile   = "openProfile"
 	AttrOpenKey       = "openKey"
 	OpenIndex         = "open-index"
@@ -83,7 +81,6 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 			{AttributeName: aws.String(AttrWebhookHash), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrWebhookKey), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSyncing), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrPolling), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -99,10 +96,6 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 		}, {
 			IndexName:  aws.String(SyncingIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrSyncing), KeyType: types.KeyTypeHash}},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
-		}, {
-			IndexName:  aws.String(PollingIndex),
-			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrPolling), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
 	}

@@ -495,7 +495,7 @@ func scheduleOf(out stacktest.Template, function string) map[string]any {
 
 // The dispatch poll runs as the issue describes: a schedule (a stack
 // parameter, every 15 minutes by default) starts it, one run at a time; its
-// role reads the polling index, profiles (opening their secrets) and open
+// role reads the sparse syncing index, profiles (opening their secrets) and open
 // shipments, writes shipments and sends to the write-back queue, and
 // nothing more; an alarm tells when a run fails.
 func TestDispatchPollWiring(t *testing.T) {
@@ -540,7 +540,7 @@ func TestDispatchPollWiring(t *testing.T) {
 		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
 		`dynamodb:GetItem on {"Fn::GetAtt":["ShipmentsTable","Arn"]}`,
 		`dynamodb:PutItem on {"Fn::GetAtt":["ShipmentsTable","Arn"]}`,
-		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/polling-index"}`,
+		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/syncing-index"}`,
 		`dynamodb:Query on {"Fn::Sub":"${ShipmentsTable.Arn}/index/open-index"}`,
 		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
 		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,

@@ -821,6 +821,9 @@ func testPollingProfiles(t *testing.T, s profile.Store) {
 	}
 	polling := NewProfile(t)
 	on(polling)
+	both := NewProfile(t) // polls and syncs orders: in both lists
+	on(both)
+	both.Settings[profile.SettingOrderSync] = "true"
 	noToken := NewProfile(t)
 	on(noToken)
 	delete(noToken.Secrets, profile.SecretLinnworksToken)
@@ -835,7 +838,7 @@ func testPollingProfiles(t *testing.T, s profile.Store) {
 	deleted := NewProfile(t)
 	on(deleted)
 	later := NewProfile(t)
-	for _, p := range []*profile.Profile{polling, noToken, inactive, off, turnedOff, deleted, later} {
+	for _, p := range []*profile.Profile{polling, both, noToken, inactive, off, turnedOff, deleted, later} {
 		mustCreate(t, s, p)
 	}
 	turnedOff.Settings[profile.SettingDispatchSync] = "false"
@@ -846,30 +849,43 @@ func testPollingProfiles(t *testing.T, s profile.Store) {
 			t.Fatalf("Update: %v", err)
 		}
 	}
-	mine := map[string]string{polling.ID: "polling", noToken.ID: "no token", inactive.ID: "inactive", off.ID: "off",
+	mine := map[string]string{polling.ID: "polling", both.ID: "both", noToken.ID: "no token", inactive.ID: "inactive", off.ID: "off",
 		turnedOff.ID: "turned off", deleted.ID: "deleted", later.ID: "turned on later"}
-	want := map[string]bool{polling.ID: true, later.ID: true}
 	// As for SyncingProfiles: the index may lag a write briefly.
-	var got map[string]bool
-	for range 50 {
-		ids, err := s.PollingProfiles(ctx)
-		if err != nil {
-			t.Fatalf("PollingProfiles: %v", err)
-		}
-		got = map[string]bool{}
-		for _, id := range ids {
-			if _, ok := mine[id]; ok {
-				got[id] = true
+	for _, list := range []struct {
+		name string
+		fn   func(context.Context) ([]string, error)
+		want map[string]bool
+	}{
+		{"PollingProfiles", s.PollingProfiles, map[string]bool{polling.ID: true, both.ID: true, later.ID: true}},
+		{"SyncingProfiles", s.SyncingProfiles, map[string]bool{both.ID: true}},
+	} {
+		var got map[string]bool
+		for range 50 {
+			ids, err := list.fn(ctx)
+			if err != nil {
+				t.Fatalf("%s: %v", list.name, err)
 			}
+			got = map[string]bool{}
+			for _, id := range ids {
+				if _, ok := mine[id]; ok {
+					got[id] = true
+				}
+			}
+			if maps.Equal(got, list.want) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if maps.Equal(got, want) {
-			return
+		if !maps.Equal(got, list.want) {
+			var names, want []string
+			for id := range got {
+				names = append(names, mine[id])
+			}
+			for id := range list.want {
+				want = append(want, mine[id])
+			}
+			t.Fatalf("%s of this case's profiles: %v, want %v", list.name, names, want)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	var names []string
-	for id := range got {
-		names = append(names, mine[id])
-	}
-	t.Fatalf("PollingProfiles of this case's profiles: %v, want polling and turned on later", names)
 }
