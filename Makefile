@@ -38,7 +38,7 @@ have_py_tools = PATH='$(VENV)/bin':"$$PATH"; command -v moto_server >/dev/null &
 # template.yaml.
 FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
              CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers StreamWebhook \
-             SyncScheduler SyncWorker WriteBack
+             SyncScheduler SyncWorker WriteBack DispatchPoll
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'

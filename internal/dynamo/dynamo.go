@@ -35,11 +35,16 @@ const (
 	// until every profile has been written again (see ByWebhookKey).
 	attrLegacyWebhookKey  = "webhookKey"
 	legacyWebhookKeyIndex = "webhookKey-index"
-	// attrSyncing is set (to syncingOn) only on profiles that sync orders:
-	// syncingIndex is sparse, holding just those.
-	attrSyncing  = "syncing"
-	syncingOn    = "1"
-	syncingIndex = "syncing-index"
+	// attrSyncing is set only on profiles with background work, to what
+	// they take part in: syncingOn (the order sync), pollingOn (the
+	// dispatch poll) or syncingPolling (both). syncingIndex is sparse,
+	// holding just those, and each list queries its two values. One index
+	// serves both, as one stack update may add only one index to a table.
+	attrSyncing    = "syncing"
+	syncingOn      = "1"
+	pollingOn      = "poll"
+	syncingPolling = "1+poll"
+	syncingIndex   = "syncing-index"
 )
 
 // API is the part of the DynamoDB client the stores use. Build the client

@@ -67,7 +67,8 @@ type profileItem struct {
 	LinnworksTokenRefused string `dynamodbav:"linnworksTokenRefused,omitempty"`
 	Version               int64  `dynamodbav:"version"`
 	// Sync is the order sync's state as JSON; Syncing marks the profiles
-	// that sync orders for the sparse index, omitted on the others.
+	// that sync orders or are polled for dispatch, for the sparse index,
+	// omitted on the others.
 	Sync    []byte `dynamodbav:"sync,omitempty"`
 	Syncing string `dynamodbav:"syncing,omitempty"`
 }
@@ -106,8 +107,13 @@ func (s *Profiles) item(ctx context.Context, p *profile.Profile, version int64) 
 	if !p.LinnworksTokenRefused.IsZero() {
 		it.LinnworksTokenRefused = p.LinnworksTokenRefused.UTC().Format(time.RFC3339Nano)
 	}
-	if p.SyncsOrders() {
+	switch syncs, polls := p.SyncsOrders(), p.PollsDispatch(); {
+	case syncs && polls:
+		it.Syncing = syncingPolling
+	case syncs:
 		it.Syncing = syncingOn
+	case polls:
+		it.Syncing = pollingOn
 	}
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
@@ -505,29 +511,51 @@ func (s *Profiles) byIndex(ctx context.Context, index, attr, value string) (*pro
 // page by page from the sparse syncing index (keys only). The index is
 // eventually consistent: the caller reads each profile before acting.
 func (s *Profiles) SyncingProfiles(ctx context.Context) ([]string, error) {
+	ids, err := s.sparseIndex(ctx, syncingOn, syncingPolling)
+	if err != nil {
+		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	return ids, nil
+}
+
+// PollingProfiles returns the IDs of the profiles the dispatch poll reads,
+// from the same sparse index, like SyncingProfiles.
+func (s *Profiles) PollingProfiles(ctx context.Context) ([]string, error) {
+	ids, err := s.sparseIndex(ctx, pollingOn, syncingPolling)
+	if err != nil {
+		return nil, fmt.Errorf("polling profiles: %w", err)
+	}
+	return ids, nil
+}
+
+// sparseIndex reads the IDs of the profiles whose syncing attribute is one
+// of values from the sparse syncing index, page by page, sorted.
+func (s *Profiles) sparseIndex(ctx context.Context, values ...string) ([]string, error) {
 	var ids []string
-	var start map[string]types.AttributeValue
-	for {
-		out, err := s.api.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 aws.String(s.table),
-			IndexName:                 aws.String(syncingIndex),
-			KeyConditionExpression:    aws.String("#s = :on"),
-			ExpressionAttributeNames:  map[string]string{"#s": attrSyncing},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":on": &types.AttributeValueMemberS{Value: syncingOn}},
-			ExclusiveStartKey:         start,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("syncing profiles: query index: %w", err)
-		}
-		for _, it := range out.Items {
-			if pk, ok := it[attrPK].(*types.AttributeValueMemberS); ok {
-				ids = append(ids, pk.Value)
+	for _, v := range values {
+		var start map[string]types.AttributeValue
+		for {
+			out, err := s.api.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 aws.String(s.table),
+				IndexName:                 aws.String(syncingIndex),
+				KeyConditionExpression:    aws.String("#s = :on"),
+				ExpressionAttributeNames:  map[string]string{"#s": attrSyncing},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":on": &types.AttributeValueMemberS{Value: v}},
+				ExclusiveStartKey:         start,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("query index %s: %w", syncingIndex, err)
 			}
+			for _, it := range out.Items {
+				if pk, ok := it[attrPK].(*types.AttributeValueMemberS); ok {
+					ids = append(ids, pk.Value)
+				}
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				break
+			}
+			start = out.LastEvaluatedKey
 		}
-		if len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		start = out.LastEvaluatedKey
 	}
 	slices.Sort(ids)
 	return ids, nil

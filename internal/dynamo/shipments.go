@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,9 +28,17 @@ const (
 	attrFilingRef    = "filingRef"
 	attrUpdatedAt    = "updatedAt"
 	streamOrderIndex = "streamOrder-index"
-	skOrder          = "ORDER#"
-	skManifest       = "MANIFEST#"
-	skEvent          = "EVENT#"
+	// attrOpenProfile (the profile ID) and attrOpenKey (shipment.OpenKey)
+	// are set only on open shipments: openIndex is sparse, holding just
+	// those, so the dispatch poll never reads closed or old records.
+	attrOpenProfile = "openProfile"
+	attrOpenKey     = "openKey"
+	openIndex       = "open-index"
+	attrCursor      = "cursor"
+	skOrder         = "ORDER#"
+	skPoll          = "POLL"
+	skManifest      = "MANIFEST#"
+	skEvent         = "EVENT#"
 )
 
 // Retry bounds of the shipments store.
@@ -53,8 +62,9 @@ var _ ShipmentsAPI = (*dynamodb.Client)(nil)
 // for manifests (MANIFEST#<reference>#PART#<n> for the parts of their
 // order lists) and EVENT#<key> for event marks (which alone carry the
 // expiresAt TTL). Shipments carry streamOrderKey = <profile ID>#<Stream
-// order number> for the streamOrder-index. Every guarding write is a
-// conditional put or a transaction.
+// order number> for the streamOrder-index, and open shipments openProfile
+// and openKey for the open-index. The item POLL holds the dispatch poll's
+// cursor. Every guarding write is a conditional put or a transaction.
 //
 // A shipment being filed into a manifest carries filingRef, the manifest's
 // reference, until the filing is settled; callers never see it. The order
@@ -91,6 +101,8 @@ type shipmentItem struct {
 	PK                string        `dynamodbav:"pk"`
 	SK                string        `dynamodbav:"sk"`
 	StreamOrderKey    string        `dynamodbav:"streamOrderKey,omitempty"`
+	OpenProfile       string        `dynamodbav:"openProfile,omitempty"`
+	OpenKey           string        `dynamodbav:"openKey,omitempty"`
 	OrderID           string        `dynamodbav:"orderId"`
 	OrderReference    string        `dynamodbav:"orderReference,omitempty"`
 	ServiceID         string        `dynamodbav:"serviceId,omitempty"`
@@ -214,6 +226,9 @@ func encodeShipment(s *shipment.Shipment) (map[string]types.AttributeValue, erro
 	}
 	if s.StreamOrderNo != "" {
 		it.StreamOrderKey = streamOrderKey(s.ProfileID, s.StreamOrderNo)
+	}
+	if s.Open() {
+		it.OpenProfile, it.OpenKey = s.ProfileID, shipment.OpenKey(s)
 	}
 	for _, p := range s.Packages {
 		it.Packages = append(it.Packages, packageItem{SequenceNumber: p.SequenceNumber, TrackingNumber: p.TrackingNumber, WeightGrams: p.WeightGrams})
@@ -565,4 +580,91 @@ func (st *Shipments) MarkEvent(ctx context.Context, profileID, key string, ttl t
 		return false, fmt.Errorf("mark event %s: %w", key, err)
 	}
 	return true, nil
+}
+
+// ListOpen queries the sparse open-index (keys only) for a page, then reads
+// each record by a strongly consistent read, keeping those still open.
+func (st *Shipments) ListOpen(ctx context.Context, profileID string, since time.Time, after string, limit int) (shipment.OpenPage, error) {
+	if err := shipment.CheckListOpen(profileID, limit); err != nil {
+		return shipment.OpenPage{}, err
+	}
+	from, inclusive := shipment.OpenFrom(since, after)
+	op := ">"
+	if inclusive {
+		op = ">="
+	}
+	out, err := st.api.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(st.table),
+		IndexName:                 aws.String(openIndex),
+		KeyConditionExpression:    aws.String("#p = :p AND #k " + op + " :k"),
+		ExpressionAttributeNames:  map[string]string{"#p": attrOpenProfile, "#k": attrOpenKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(profileID), ":k": str(from)},
+		Limit:                     aws.Int32(int32(limit)),
+	})
+	if err != nil {
+		return shipment.OpenPage{}, fmt.Errorf("list open shipments: query index: %w", err)
+	}
+	var page shipment.OpenPage
+	for _, it := range out.Items {
+		sk, ok := it[attrSK].(*types.AttributeValueMemberS)
+		key, ok2 := it[attrOpenKey].(*types.AttributeValueMemberS)
+		if !ok || !ok2 || !strings.HasPrefix(sk.Value, skOrder) {
+			continue
+		}
+		page.Next = key.Value
+		s, err := st.get(ctx, profileID, strings.TrimPrefix(sk.Value, skOrder))
+		if errors.Is(err, shipment.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return shipment.OpenPage{}, fmt.Errorf("list open shipments: %w", err)
+		}
+		// The index lags writes: a record closed since is left out.
+		if s.Open() {
+			page.Shipments = append(page.Shipments, s)
+		}
+	}
+	if len(out.LastEvaluatedKey) == 0 {
+		page.Next = ""
+	}
+	return page, nil
+}
+
+// PollCursor reads the profile's POLL item.
+func (st *Shipments) PollCursor(ctx context.Context, profileID string) (string, error) {
+	if profileID == "" {
+		return "", nil
+	}
+	av, err := st.getItem(ctx, pollKey(profileID))
+	if errors.Is(err, shipment.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read poll cursor: %w", err)
+	}
+	c, _ := av[attrCursor].(*types.AttributeValueMemberS)
+	if c == nil {
+		return "", nil
+	}
+	return c.Value, nil
+}
+
+// SetPollCursor puts the profile's POLL item; for "" it has no cursor.
+func (st *Shipments) SetPollCursor(ctx context.Context, profileID, cursor string) error {
+	if profileID == "" {
+		return errors.New("store poll cursor: no profile ID")
+	}
+	item := pollKey(profileID)
+	if cursor != "" {
+		item[attrCursor] = str(cursor)
+	}
+	_, err := st.api.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(st.table), Item: item})
+	if err != nil {
+		return fmt.Errorf("store poll cursor: %w", err)
+	}
+	return nil
+}
+
+func pollKey(profileID string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: str(profileID), attrSK: str(skPoll)}
 }

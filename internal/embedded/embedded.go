@@ -43,10 +43,16 @@ func Open(dir string) (*DB, error) {
 	}
 	db := &DB{bolt: b}
 	if err := db.bolt.Update(func(tx *bolt.Tx) error {
+		// A file written before the open shipments index existed gets it
+		// built from its records, so the dispatch poll sees them.
+		backfill := tx.Bucket(bucketShipments) != nil && tx.Bucket(bucketOpenShipments) == nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		if backfill {
+			return indexOpenShipments(tx)
 		}
 		return nil
 	}); err != nil {
@@ -70,4 +76,5 @@ func (db *DB) Path() string { return db.bolt.Path() }
 // allBuckets lists the top-level buckets Open creates; each store adds its
 // own.
 var allBuckets = [][]byte{bucketProfiles, bucketProfileWebhooks, bucketLegacyWebhooks, bucketProfileNumbering, bucketProfilesSyncing,
-	bucketShipments, bucketStreamOrders, bucketManifests, bucketShipmentMarks}
+	bucketProfilesPolling, bucketShipments, bucketStreamOrders, bucketManifests, bucketShipmentMarks,
+	bucketOpenShipments, bucketPollCursors}

@@ -29,6 +29,7 @@ var (
 	bucketLegacyWebhooks   = []byte("profiles.byWebhookKey")
 	bucketProfileNumbering = []byte("profiles.byNumbering")
 	bucketProfilesSyncing  = []byte("profiles.syncing")
+	bucketProfilesPolling  = []byte("profiles.polling")
 )
 
 // Profiles is a profile.Store in the database file. Secrets and the webhook
@@ -166,6 +167,9 @@ func (s *Profiles) Create(ctx context.Context, p *profile.Profile) error {
 		if err := b.Put([]byte(p.ID), data); err != nil {
 			return err
 		}
+		if err := indexPolling(tx, p); err != nil {
+			return err
+		}
 		if err := indexSyncing(tx, p); err != nil {
 			return err
 		}
@@ -255,6 +259,9 @@ func (s *Profiles) update(ctx context.Context, p *profile.Profile, numbering str
 			return err
 		}
 		if err := b.Put([]byte(p.ID), data); err != nil {
+			return err
+		}
+		if err := indexPolling(tx, p); err != nil {
 			return err
 		}
 		if err := indexSyncing(tx, p); err != nil {
@@ -428,6 +435,36 @@ func (s *Profiles) SyncingProfiles(ctx context.Context) ([]string, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("syncing profiles: %w", err)
+	}
+	return ids, nil
+}
+
+// indexPolling keeps p's entry in the polling index (the profiles the
+// dispatch poll reads) in step with the record written in the same
+// transaction.
+func indexPolling(tx *bolt.Tx, p *profile.Profile) error {
+	idx := tx.Bucket(bucketProfilesPolling)
+	if p.PollsDispatch() {
+		return idx.Put([]byte(p.ID), []byte{1})
+	}
+	return idx.Delete([]byte(p.ID))
+}
+
+// PollingProfiles returns the IDs of the profiles the dispatch poll reads,
+// from the polling index, sorted.
+func (s *Profiles) PollingProfiles(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("polling profiles: %w", err)
+	}
+	var ids []string
+	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketProfilesPolling).ForEach(func(k, _ []byte) error {
+			ids = append(ids, string(k))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("polling profiles: %w", err)
 	}
 	return ids, nil
 }

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,8 @@ var (
 	bucketStreamOrders  = []byte("shipments.byStreamOrder") // <profile>\0<Stream orderNo> -> OrderId
 	bucketManifests     = []byte("shipments.manifests")     // <profile>\0<reference> -> manifest
 	bucketShipmentMarks = []byte("shipments.eventMarks")    // <profile>\0<event key> -> expiry, epoch seconds
+	bucketOpenShipments = []byte("shipments.open")          // <profile>\0<shipment.OpenKey> -> OrderId, open shipments only
+	bucketPollCursors   = []byte("shipments.pollCursors")   // <profile> -> the dispatch poll's cursor
 )
 
 // Shipments is a shipment.Store in the database file. Each call is one
@@ -165,7 +168,7 @@ func readShipment(tx *bolt.Tx, profileID, orderID string) (*shipment.Shipment, e
 }
 
 // writeShipment stores s in place of old (nil if none), keeping the Stream
-// order number index in step.
+// order number index and the open shipments index in step.
 func writeShipment(tx *bolt.Tx, old, s *shipment.Shipment) error {
 	data, err := encodeShipment(s)
 	if err != nil {
@@ -173,6 +176,17 @@ func writeShipment(tx *bolt.Tx, old, s *shipment.Shipment) error {
 	}
 	if err := tx.Bucket(bucketShipments).Put(recordKey(s.ProfileID, s.OrderID), data); err != nil {
 		return err
+	}
+	open := tx.Bucket(bucketOpenShipments)
+	if old != nil && old.Open() {
+		if err := open.Delete(recordKey(old.ProfileID, shipment.OpenKey(old))); err != nil {
+			return err
+		}
+	}
+	if s.Open() {
+		if err := open.Put(recordKey(s.ProfileID, shipment.OpenKey(s)), []byte(s.OrderID)); err != nil {
+			return err
+		}
 	}
 	idx := tx.Bucket(bucketStreamOrders)
 	if old != nil && old.StreamOrderNo != "" && old.StreamOrderNo != s.StreamOrderNo {
@@ -187,6 +201,21 @@ func writeShipment(tx *bolt.Tx, old, s *shipment.Shipment) error {
 		return idx.Put(recordKey(s.ProfileID, s.StreamOrderNo), []byte(s.OrderID))
 	}
 	return nil
+}
+
+// indexOpenShipments adds every open shipment to the open shipments index.
+func indexOpenShipments(tx *bolt.Tx) error {
+	open := tx.Bucket(bucketOpenShipments)
+	return tx.Bucket(bucketShipments).ForEach(func(_, v []byte) error {
+		s, err := decodeShipment(v)
+		if err != nil {
+			return err
+		}
+		if !s.Open() {
+			return nil
+		}
+		return open.Put(recordKey(s.ProfileID, shipment.OpenKey(s)), []byte(s.OrderID))
+	})
 }
 
 // Claim applies shipment.TakeOver to the stored record in one transaction.
@@ -406,4 +435,81 @@ func (st *Shipments) MarkEvent(ctx context.Context, profileID, key string, ttl t
 		return false, fmt.Errorf("mark event %s: %w", key, err)
 	}
 	return first, nil
+}
+
+// ListOpen reads a page of the profile's open shipments from the open
+// shipments index, then each record.
+func (st *Shipments) ListOpen(ctx context.Context, profileID string, since time.Time, after string, limit int) (shipment.OpenPage, error) {
+	if err := shipment.CheckListOpen(profileID, limit); err != nil {
+		return shipment.OpenPage{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return shipment.OpenPage{}, fmt.Errorf("list open shipments: %w", err)
+	}
+	from, inclusive := shipment.OpenFrom(since, after)
+	prefix := recordKey(profileID, "")
+	var page shipment.OpenPage
+	err := st.db.bolt.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOpenShipments).Cursor()
+		start := recordKey(profileID, from)
+		for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			if !inclusive && bytes.Equal(k, start) {
+				continue
+			}
+			if len(page.Shipments) == limit {
+				page.Next = shipment.OpenKey(page.Shipments[limit-1])
+				return nil
+			}
+			s, err := readShipment(tx, profileID, string(v))
+			if err != nil {
+				return err
+			}
+			if s == nil || !s.Open() {
+				return fmt.Errorf("open shipments index names order %s, which is not open", v)
+			}
+			page.Shipments = append(page.Shipments, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return shipment.OpenPage{}, fmt.Errorf("list open shipments: %w", err)
+	}
+	return page, nil
+}
+
+// PollCursor returns the profile's poll cursor.
+func (st *Shipments) PollCursor(ctx context.Context, profileID string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("read poll cursor: %w", err)
+	}
+	var cursor string
+	err := st.db.bolt.View(func(tx *bolt.Tx) error {
+		cursor = string(tx.Bucket(bucketPollCursors).Get([]byte(profileID)))
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read poll cursor: %w", err)
+	}
+	return cursor, nil
+}
+
+// SetPollCursor stores the profile's poll cursor; "" deletes it.
+func (st *Shipments) SetPollCursor(ctx context.Context, profileID, cursor string) error {
+	if profileID == "" {
+		return errors.New("store poll cursor: no profile ID")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store poll cursor: %w", err)
+	}
+	err := st.db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPollCursors)
+		if cursor == "" {
+			return b.Delete([]byte(profileID))
+		}
+		return b.Put([]byte(profileID), []byte(cursor))
+	})
+	if err != nil {
+		return fmt.Errorf("store poll cursor: %w", err)
+	}
+	return nil
 }

@@ -2,8 +2,11 @@ package embedded_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"linnstream/internal/embedded"
 	"linnstream/internal/shipment"
@@ -57,5 +60,48 @@ func TestShipmentsSurviveReopen(t *testing.T) {
 	}
 	if first, err := again.MarkEvent(ctx, p, "evt", time.Hour); err != nil || first {
 		t.Fatalf("MarkEvent after reopen: first=%v %v, want the mark kept", first, err)
+	}
+}
+
+// A file written before the open shipments index existed gets the index
+// built when it is opened: its open shipments are listed, closed ones not.
+func TestOpenIndexBuiltForOlderFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clk := shipmenttest.NewClock(shipmenttest.T0)
+	db, err := embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := embedded.NewShipments(db, clk.Now)
+	p := shipmenttest.ProfileID(t)
+	shipmenttest.Created(t, st, p, "100001", clk.Now())
+	done := shipmenttest.Created(t, st, p, "100002", clk.Now())
+	done.StreamStatus = "DELIVERED"
+	shipmenttest.MustUpdate(t, st, done)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As an older version left it: no index.
+	raw, err := bolt.Open(filepath.Join(dir, embedded.FileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("shipments.open")) }); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+
+	db, err = embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	page, err := embedded.NewShipments(db, clk.Now).ListOpen(ctx, p, clk.Now().Add(-time.Hour), "", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Shipments) != 1 || page.Shipments[0].OrderID != "100001" {
+		t.Fatalf("open shipments after reopening: %d, want order 100001 alone", len(page.Shipments))
 	}
 }

@@ -43,11 +43,15 @@ func (db *DB) Sweep(now time.Time) (int, error) {
 			return err
 		}
 		syncing := tx.Bucket(bucketProfilesSyncing)
+		polling := tx.Bucket(bucketProfilesPolling)
 		for _, k := range gone {
 			if err := profiles.Delete(k); err != nil {
 				return err
 			}
 			if err := syncing.Delete(k); err != nil {
+				return err
+			}
+			if err := polling.Delete(k); err != nil {
 				return err
 			}
 		}

@@ -50,6 +50,10 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 	if err != nil {
 		return err
 	}
+	pollingEvery, err := pollEvery()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
@@ -70,6 +74,7 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 	defer stopSweeping()
 	go sweep(sweepCtx, srv.env.DB, logger)
 	go srv.sync.loop(sweepCtx, every)
+	go srv.poll.loop(sweepCtx, pollingEvery)
 
 	select {
 	case err := <-errc:

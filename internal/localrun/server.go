@@ -58,6 +58,7 @@ type Server struct {
 	mux     *http.ServeMux
 	env     *localenv.Env
 	sync    *syncer
+	poll    *dispatchPoller
 	closers []func() error
 }
 
@@ -129,6 +130,12 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	s.sync = &syncer{profiles: env.Deps.Profiles, worker: worker, log: logger}
 	s.mux.HandleFunc("POST /local/sync", s.sync.serveSync)
+	poller, err := env.Deps.DispatchPoll()
+	if err != nil {
+		return fail(err)
+	}
+	s.poll = &dispatchPoller{poller: poller, log: logger}
+	s.mux.HandleFunc("POST /local/poll", s.poll.servePoll)
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -198,6 +205,7 @@ func (s *Server) Banner() string {
 	fmt.Fprintf(&b, "  Stream webhooks:     POST %s/stream/webhook/<key>\n", base)
 	fmt.Fprintf(&b, "  queues:              %s/local/queues\n", base)
 	fmt.Fprintf(&b, "  order sync now:      POST %s/local/sync (and every SYNC_EVERY, default 1m)\n", base)
+	fmt.Fprintf(&b, "  dispatch poll now:   POST %s/local/poll (and every POLL_EVERY, default 1m)\n", base)
 	fmt.Fprintf(&b, "Stream sandbox (use these in the wizard's STREAM_CREDENTIALS stage):\n")
 	fmt.Fprintf(&b, "  STREAM_API_URL:       %s%s/api\n", base, streamSandboxPrefix)
 	fmt.Fprintf(&b, "  STREAM_CLIENT_ID:     %s\n", streamsandbox.DefaultClientID)

@@ -32,6 +32,9 @@ const (
 	WebhookHashIndex  = "webhookKeyHash-index"
 	AttrSyncing       = "syncing"
 	SyncingIndex      = "syncing-index"
+	AttrOpenProfile   = "openProfile"
+	AttrOpenKey       = "openKey"
+	OpenIndex         = "open-index"
 	StreamOrderIndex  = "streamOrder-index"
 	profilesTablePfx  = "profiles-"
 	shipmentsTablePfx = "shipments-"
@@ -101,7 +104,8 @@ func CreateProfilesTable(ctx context.Context, db *dynamodb.Client, name string) 
 
 // CreateShipmentsTable creates a shipments table as template.yaml declares
 // it: partition key pk (S), sort key sk (S), global secondary index
-// streamOrder-index on streamOrderKey (S, all attributes) and TTL on
+// streamOrder-index on streamOrderKey (S, all attributes), the sparse
+// keys-only open-index on openProfile and openKey (S, S), and TTL on
 // expiresAt.
 func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	in := &dynamodb.CreateTableInput{
@@ -111,6 +115,8 @@ func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string)
 			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String(AttrStreamOrder), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrOpenProfile), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(AttrOpenKey), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
@@ -120,6 +126,13 @@ func CreateShipmentsTable(ctx context.Context, db *dynamodb.Client, name string)
 			IndexName:  aws.String(StreamOrderIndex),
 			KeySchema:  []types.KeySchemaElement{{AttributeName: aws.String(AttrStreamOrder), KeyType: types.KeyTypeHash}},
 			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}, {
+			IndexName: aws.String(OpenIndex),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(AttrOpenProfile), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(AttrOpenKey), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly},
 		}},
 	}
 	return createTable(ctx, db, in)

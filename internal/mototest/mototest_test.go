@@ -87,15 +87,25 @@ func TestShipmentsTable(t *testing.T) {
 	name := mototest.ShipmentsTable(t)
 	desc := describe(t, s, name)
 	assertKeys(t, desc.KeySchema, "pk", "sk")
-	if len(desc.GlobalSecondaryIndexes) != 1 {
-		t.Fatalf("got %d GSIs, want 1", len(desc.GlobalSecondaryIndexes))
+	if len(desc.GlobalSecondaryIndexes) != 2 {
+		t.Fatalf("got %d GSIs, want 2", len(desc.GlobalSecondaryIndexes))
 	}
-	gsi := desc.GlobalSecondaryIndexes[0]
-	if aws.ToString(gsi.IndexName) != "streamOrder-index" || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
-		t.Fatalf("GSI %s projection %s, want streamOrder-index ALL", aws.ToString(gsi.IndexName), gsi.Projection.ProjectionType)
+	byName := map[string]types.GlobalSecondaryIndexDescription{}
+	for _, g := range desc.GlobalSecondaryIndexes {
+		byName[aws.ToString(g.IndexName)] = g
+	}
+	gsi, ok := byName["streamOrder-index"]
+	if !ok || gsi.Projection.ProjectionType != types.ProjectionTypeAll {
+		t.Fatalf("GSIs %v, want streamOrder-index ALL", byName)
 	}
 	assertKeys(t, gsi.KeySchema, "streamOrderKey", "")
-	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "sk": "S", "streamOrderKey": "S"})
+	// The dispatch poll's sparse index of open shipments, keys only.
+	open, ok := byName["open-index"]
+	if !ok || open.Projection.ProjectionType != types.ProjectionTypeKeysOnly {
+		t.Fatalf("GSIs %v, want open-index KEYS_ONLY", byName)
+	}
+	assertKeys(t, open.KeySchema, "openProfile", "openKey")
+	assertAttrTypes(t, desc.AttributeDefinitions, map[string]types.ScalarAttributeType{"pk": "S", "sk": "S", "streamOrderKey": "S", "openProfile": "S", "openKey": "S"})
 	assertTTL(t, s, name)
 }
 

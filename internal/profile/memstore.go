@@ -171,3 +171,21 @@ func (s *MemStore) SyncingProfiles(ctx context.Context) ([]string, error) {
 	slices.Sort(ids)
 	return ids, nil
 }
+
+// PollingProfiles returns the IDs of the stored profiles the dispatch poll
+// reads, sorted.
+func (s *MemStore) PollingProfiles(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("polling profiles: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for id, p := range s.byID {
+		if p.PollsDispatch() {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}

@@ -131,4 +131,8 @@ type Store interface {
 	// every profile. An index may lag a write briefly; callers read each
 	// profile again before acting on it.
 	SyncingProfiles(ctx context.Context) ([]string, error)
+	// PollingProfiles returns the IDs of the profiles the dispatch poll
+	// reads (PollsDispatch), from an index that holds only those, never by
+	// reading every profile. Like SyncingProfiles, it may lag a write.
+	PollingProfiles(ctx context.Context) ([]string, error)
 }

@@ -15,6 +15,7 @@ type MemStore struct {
 	shipments map[recKey]*Shipment
 	manifests map[recKey]*Manifest
 	events    map[recKey]time.Time // expiry
+	cursors   map[string]string    // poll cursors by profile
 }
 
 // recKey is a record's key inside a profile's partition.
@@ -28,7 +29,7 @@ func NewMemStore(now func() time.Time) *MemStore {
 	if now == nil {
 		now = time.Now
 	}
-	return &MemStore{now: now, shipments: map[recKey]*Shipment{}, manifests: map[recKey]*Manifest{}, events: map[recKey]time.Time{}}
+	return &MemStore{now: now, shipments: map[recKey]*Shipment{}, manifests: map[recKey]*Manifest{}, events: map[recKey]time.Time{}, cursors: map[string]string{}}
 }
 
 // Claim applies TakeOver to the stored record and writes the outcome.
@@ -172,4 +173,51 @@ func (m *MemStore) MarkEvent(ctx context.Context, profileID, key string, ttl tim
 	}
 	m.events[k] = EventExpiry(now, ttl)
 	return true, nil
+}
+
+// ListOpen returns a page of copies of the profile's open shipments.
+func (m *MemStore) ListOpen(ctx context.Context, profileID string, since time.Time, after string, limit int) (OpenPage, error) {
+	if err := CheckListOpen(profileID, limit); err != nil {
+		return OpenPage{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return OpenPage{}, fmt.Errorf("list open shipments: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var all []*Shipment
+	for k, s := range m.shipments {
+		if k.profileID == profileID {
+			all = append(all, Clone(s))
+		}
+	}
+	return PageOpen(all, since, after, limit), nil
+}
+
+// PollCursor returns the profile's poll cursor.
+func (m *MemStore) PollCursor(ctx context.Context, profileID string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("read poll cursor: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cursors[profileID], nil
+}
+
+// SetPollCursor stores the profile's poll cursor.
+func (m *MemStore) SetPollCursor(ctx context.Context, profileID, cursor string) error {
+	if profileID == "" {
+		return fmt.Errorf("store poll cursor: no profile ID")
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store poll cursor: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cursor == "" {
+		delete(m.cursors, profileID)
+	} else {
+		m.cursors[profileID] = cursor
+	}
+	return nil
 }

@@ -44,6 +44,18 @@ type Store interface {
 	// is true for the first mark (or the first after the last one
 	// expired); a concurrent or repeated mark gets false.
 	MarkEvent(ctx context.Context, profileID, key string, ttl time.Duration) (first bool, err error)
+	// ListOpen returns up to limit (1 to MaxOpenPage) of the profile's open
+	// shipments (Open) created at or after since, in OpenKey order, after
+	// the cursor after ("" starts at since), from an index that holds only
+	// open shipments: closed and old records are never read. An index may
+	// lag a write briefly; every record returned is read from the records
+	// themselves and is open.
+	ListOpen(ctx context.Context, profileID string, since time.Time, after string, limit int) (OpenPage, error)
+	// PollCursor returns where the dispatch poll of the profile resumes; ""
+	// when it starts afresh. SetPollCursor stores it ("" clears it). The
+	// poll is the only writer, one run at a time, so the write is plain.
+	PollCursor(ctx context.Context, profileID string) (string, error)
+	SetPollCursor(ctx context.Context, profileID, cursor string) error
 }
 
 // Claimed is the outcome of Store.Claim.

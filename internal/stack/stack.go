@@ -50,11 +50,12 @@ type Worker struct {
 }
 
 // Workers lists the functions outside the HTTP API: the lookback order
-// sync's scheduler and worker, and the write-back consumer.
+// sync's scheduler and worker, the write-back consumer and the dispatch poll.
 var Workers = []Worker{
 	{LogicalID: "SyncSchedulerFunction", Dir: "functions/syncscheduler"},
 	{LogicalID: "SyncWorkerFunction", Dir: "functions/syncworker"},
 	{LogicalID: "WriteBackFunction", Dir: "functions/writeback"},
+	{LogicalID: "DispatchPollFunction", Dir: "functions/dispatchpoll"},
 }
 
 // Endpoints lists every endpoint linnstream serves: the contract's in

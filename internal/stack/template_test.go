@@ -147,7 +147,7 @@ func TestTemplateTablesMatchTheAdapters(t *testing.T) {
 	}{
 		"ProfilesTable": {[]string{mototest.AttrPK}, []index{
 			{mototest.WebhookHashIndex, mototest.AttrWebhookHash}, {mototest.WebhookKeyIndex, mototest.AttrWebhookKey}, {mototest.SyncingIndex, mototest.AttrSyncing}}},
-		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}}},
+		"ShipmentsTable": {[]string{mototest.AttrPK, mototest.AttrSK}, []index{{mototest.StreamOrderIndex, mototest.AttrStreamOrder}, {mototest.OpenIndex, mototest.AttrOpenProfile}}},
 	}
 	for id, w := range want {
 		p := out.Resources[id].Properties
@@ -336,9 +336,10 @@ func TestWriteBackQueueIsFIFOWithDeadLetterQueueAndAlarm(t *testing.T) {
 	}
 }
 
-// Only the producers of write-backs (the receiver and GenerateLabel) may
-// send to the write-back queue, and they may do nothing else there; only
-// the consumer may receive from it, and it may send nothing.
+// Only the producers of write-backs (the receiver, GenerateLabel and the
+// dispatch poll) may send to the write-back queue, and they may do nothing
+// else there; only the consumer may receive from it, and it may send
+// nothing.
 func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 	_, out := transformed(t)
 	for id, r := range out.Resources {
@@ -365,7 +366,7 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 		}
 		want := []string(nil)
 		switch id {
-		case "StreamWebhookFunctionRole", "GenerateLabelFunctionRole":
+		case "StreamWebhookFunctionRole", "GenerateLabelFunctionRole", "DispatchPollFunctionRole":
 			want = []string{`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`}
 		case "WriteBackFunctionRole":
 			for _, a := range consumerSQSActions {
@@ -376,7 +377,7 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 			t.Errorf("%s SQS permissions %v, want %v", id, sqsActions, want)
 		}
 	}
-	for _, id := range []string{"StreamWebhookFunction", "GenerateLabelFunction"} {
+	for _, id := range []string{"StreamWebhookFunction", "GenerateLabelFunction", "DispatchPollFunction"} {
 		env, _ := json.Marshal(out.Resources[id].Properties["Environment"])
 		if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
 			t.Errorf("%s environment %s does not name the write-back queue", id, env)
@@ -422,12 +423,7 @@ func TestOrderSyncWiring(t *testing.T) {
 	if raw, _ := json.Marshal(mapping); !strings.Contains(string(raw), "ReportBatchItemFailures") || !strings.Contains(string(raw), "SyncWorkerFunction") {
 		t.Errorf("the worker's SQS event source = %s, want the sync queue with ReportBatchItemFailures", raw)
 	}
-	var schedule map[string]any
-	for _, r := range out.Resources {
-		if r.Type == "AWS::Scheduler::Schedule" {
-			schedule = r.Properties
-		}
-	}
+	schedule := scheduleOf(out, "SyncSchedulerFunction")
 	if raw, _ := json.Marshal(schedule); !strings.Contains(string(raw), "SyncSchedule") || !strings.Contains(string(raw), "SyncSchedulerFunction") {
 		t.Errorf("schedule = %s, want SyncSchedule starting the scheduler", raw)
 	}
@@ -574,5 +570,81 @@ func TestWebhookReceiverRole(t *testing.T) {
 	}
 	if !slices.Equal(grants, want) {
 		t.Errorf("the receiver's role grants\n%s\nwant\n%s", strings.Join(grants, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// scheduleOf returns the properties of the EventBridge schedule that starts
+// the function.
+func scheduleOf(out stacktest.Template, function string) map[string]any {
+	for _, r := range out.Resources {
+		if r.Type != "AWS::Scheduler::Schedule" {
+			continue
+		}
+		if raw, _ := json.Marshal(r.Properties["Target"]); strings.Contains(string(raw), `"`+function+`"`) {
+			return r.Properties
+		}
+	}
+	return nil
+}
+
+// The dispatch poll runs as the issue describes: a schedule (a stack
+// parameter, every 15 minutes by default) starts it, one run at a time; its
+// role reads the sparse syncing index, profiles (opening their secrets) and open
+// shipments, writes shipments and sends to the write-back queue, and
+// nothing more; an alarm tells when a run fails.
+func TestDispatchPollWiring(t *testing.T) {
+	src, out := transformed(t)
+	if d := src.Parameters["DispatchPollSchedule"]; d["Default"] != "rate(15 minutes)" {
+		t.Errorf("DispatchPollSchedule parameter = %v, want default rate(15 minutes)", src.Parameters["DispatchPollSchedule"])
+	}
+	fn, ok := out.Resources["DispatchPollFunction"]
+	if !ok {
+		t.Fatal("no DispatchPollFunction")
+	}
+	if n, _ := fn.Properties["ReservedConcurrentExecutions"].(float64); n != 1 {
+		t.Errorf("ReservedConcurrentExecutions = %v, want 1: a profile must never be polled twice at once", fn.Properties["ReservedConcurrentExecutions"])
+	}
+	if to, _ := fn.Properties["Timeout"].(float64); to < 60 || to > 900 {
+		t.Errorf("Timeout = %v s, want a run of minutes", fn.Properties["Timeout"])
+	}
+	schedule := scheduleOf(out, "DispatchPollFunction")
+	if raw, _ := json.Marshal(schedule); schedule == nil || !strings.Contains(string(raw), "DispatchPollSchedule") {
+		t.Errorf("schedule = %s, want DispatchPollSchedule starting the poll", raw)
+	}
+	var grants []string
+	for id, r := range out.Resources {
+		if r.Type != "AWS::IAM::Role" || id != "DispatchPollFunctionRole" {
+			continue
+		}
+		policies, _ := r.Properties["Policies"].([]any)
+		for _, pol := range policies {
+			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st := s.(map[string]any)
+				res, _ := json.Marshal(st["Resource"])
+				for _, a := range asStrings(st["Action"]) {
+					grants = append(grants, a+" on "+string(res))
+				}
+			}
+		}
+	}
+	slices.Sort(grants)
+	want := []string{
+		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
+		`dynamodb:GetItem on {"Fn::GetAtt":["ShipmentsTable","Arn"]}`,
+		`dynamodb:PutItem on {"Fn::GetAtt":["ShipmentsTable","Arn"]}`,
+		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/syncing-index"}`,
+		`dynamodb:Query on {"Fn::Sub":"${ShipmentsTable.Arn}/index/open-index"}`,
+		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
+		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,
+	}
+	if !slices.Equal(grants, want) {
+		t.Errorf("the poll's role grants\n%s\nwant\n%s", strings.Join(grants, "\n"), strings.Join(want, "\n"))
+	}
+	alarm, ok := out.Resources["DispatchPollErrorsAlarm"]
+	raw, _ := json.Marshal(alarm.Properties)
+	if !ok || !strings.Contains(string(raw), `"MetricName":"Errors"`) || !strings.Contains(string(raw), `"Ref":"DispatchPollFunction"`) {
+		t.Errorf("DispatchPollErrorsAlarm = %s, want the poll's Errors", raw)
 	}
 }

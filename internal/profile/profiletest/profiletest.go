@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) profile.Store) {
 		{"CreateHoldsNoNumbering", testCreateHoldsNoNumbering},
 		{"SyncStateRoundTrip", testSyncStateRoundTrip},
 		{"SyncingProfiles", testSyncingProfiles},
+		{"PollingProfiles", testPollingProfiles},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -806,4 +807,85 @@ func testSyncingProfiles(t *testing.T, s profile.Store) {
 		names = append(names, mine[id])
 	}
 	t.Fatalf("SyncingProfiles of this case's profiles: %v, want syncing and turned on later", names)
+}
+
+// PollingProfiles lists exactly the active, undeleted profiles with
+// dispatch sync on and a Linnworks API token, following every change that
+// turns one of those off or on.
+func testPollingProfiles(t *testing.T, s profile.Store) {
+	ctx := context.Background()
+	on := func(p *profile.Profile) {
+		p.Active = true
+		p.Settings[profile.SettingDispatchSync] = "true"
+		p.Secrets[profile.SecretLinnworksToken] = "11111111-1111-1111-1111-111111111111"
+	}
+	polling := NewProfile(t)
+	on(polling)
+	both := NewProfile(t) // polls and syncs orders: in both lists
+	on(both)
+	both.Settings[profile.SettingOrderSync] = "true"
+	noToken := NewProfile(t)
+	on(noToken)
+	delete(noToken.Secrets, profile.SecretLinnworksToken)
+	inactive := NewProfile(t)
+	on(inactive)
+	inactive.Active = false
+	off := NewProfile(t)
+	on(off)
+	off.Settings[profile.SettingDispatchSync] = "false"
+	turnedOff := NewProfile(t)
+	on(turnedOff)
+	deleted := NewProfile(t)
+	on(deleted)
+	later := NewProfile(t)
+	for _, p := range []*profile.Profile{polling, both, noToken, inactive, off, turnedOff, deleted, later} {
+		mustCreate(t, s, p)
+	}
+	turnedOff.Settings[profile.SettingDispatchSync] = "false"
+	deleted.Deleted = true
+	on(later)
+	for _, p := range []*profile.Profile{turnedOff, deleted, later} {
+		if err := s.Update(ctx, p); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+	}
+	mine := map[string]string{polling.ID: "polling", both.ID: "both", noToken.ID: "no token", inactive.ID: "inactive", off.ID: "off",
+		turnedOff.ID: "turned off", deleted.ID: "deleted", later.ID: "turned on later"}
+	// As for SyncingProfiles: the index may lag a write briefly.
+	for _, list := range []struct {
+		name string
+		fn   func(context.Context) ([]string, error)
+		want map[string]bool
+	}{
+		{"PollingProfiles", s.PollingProfiles, map[string]bool{polling.ID: true, both.ID: true, later.ID: true}},
+		{"SyncingProfiles", s.SyncingProfiles, map[string]bool{both.ID: true}},
+	} {
+		var got map[string]bool
+		for range 50 {
+			ids, err := list.fn(ctx)
+			if err != nil {
+				t.Fatalf("%s: %v", list.name, err)
+			}
+			got = map[string]bool{}
+			for _, id := range ids {
+				if _, ok := mine[id]; ok {
+					got[id] = true
+				}
+			}
+			if maps.Equal(got, list.want) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !maps.Equal(got, list.want) {
+			var names, want []string
+			for id := range got {
+				names = append(names, mine[id])
+			}
+			for id := range list.want {
+				want = append(want, mine[id])
+			}
+			t.Fatalf("%s of this case's profiles: %v, want %v", list.name, names, want)
+		}
+	}
 }

@@ -95,6 +95,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MarkEvent", testMarkEvent},
 		{"ConcurrentMarkEvent", testConcurrentMarkEvent},
 		{"NotAliased", testNotAliased},
+		{"ListOpen", testListOpen},
+		{"PollCursor", testPollCursor},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,50 @@
+package awsenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"linnstream/internal/app"
+)
+
+// DispatchPoll builds the dispatch poll function's handler: on each
+// EventBridge schedule it polls every profile with DISPATCH_SYNC on, under
+// the invocation's deadline, and queues write-backs on the write-back
+// queue. A run that stops early resumes from its cursor next time. The
+// handler fails (and the errors alarm fires) only when the poll's storage
+// or queue failed; a profile whose Stream failed is logged.
+func DispatchPoll(ctx context.Context, opts ...func(*config.LoadOptions) error) (func(context.Context, events.EventBridgeEvent) error, error) {
+	deps, err := Load(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return DispatchPollOn(deps)
+}
+
+// DispatchPollOn is DispatchPoll on dependencies already built.
+func DispatchPollOn(deps *app.Deps) (func(context.Context, events.EventBridgeEvent) error, error) {
+	poller, err := deps.DispatchPoll()
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, _ events.EventBridgeEvent) error {
+		sums, err := poller.Run(ctx)
+		deps.Logger.InfoContext(ctx, "dispatch poll run", "profiles", len(sums))
+		return err
+	}, nil
+}
+
+// StartDispatchPoll runs the dispatch poll function; it never returns.
+func StartDispatchPoll() {
+	h, err := DispatchPoll(context.Background())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "DispatchPollFunction: init failed: %v\n", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
