@@ -444,6 +444,50 @@ func TestOrderSyncWiring(t *testing.T) {
 	}
 }
 
+// No role may poll every queue of the account: SAM's SQS event adds the
+// managed AWSLambdaSQSQueueExecutionRole (Resource "*") to a function's
+// generated role, so each queue's consumer has a role of its own granting
+// the consumer's actions on its queue alone.
+func TestNoRolePollsEveryQueue(t *testing.T) {
+	_, out := transformed(t)
+	for id, r := range out.Resources {
+		if r.Type != "AWS::IAM::Role" {
+			continue
+		}
+		if managed, _ := json.Marshal(r.Properties["ManagedPolicyArns"]); strings.Contains(string(managed), "SQS") {
+			t.Errorf("%s has managed policies %s: a queue's consumer may poll its own queue only", id, managed)
+		}
+	}
+	for fn, queue := range map[string]string{"SyncWorkerFunction": "SyncQueue", "WriteBackFunction": "WriteBackQueue"} {
+		role := fn + "Role"
+		if got, _ := json.Marshal(out.Resources[fn].Properties["Role"]); string(got) != `{"Fn::GetAtt":["`+role+`","Arn"]}` {
+			t.Errorf("%s Role = %s, want %s", fn, got, role)
+		}
+		var polled []string
+		policies, _ := out.Resources[role].Properties["Policies"].([]any)
+		for _, pol := range policies {
+			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			stmts, _ := doc["Statement"].([]any)
+			for _, s := range stmts {
+				st := s.(map[string]any)
+				res, _ := json.Marshal(st["Resource"])
+				for _, a := range asStrings(st["Action"]) {
+					if strings.HasPrefix(a, "sqs:") {
+						polled = append(polled, a+" on "+string(res))
+					}
+				}
+			}
+		}
+		var want []string
+		for _, a := range consumerSQSActions {
+			want = append(want, a+` on {"Fn::GetAtt":["`+queue+`","Arn"]}`)
+		}
+		if !slices.Equal(polled, want) {
+			t.Errorf("%s grants %v, want %v", role, polled, want)
+		}
+	}
+}
+
 // consumerSQSActions are what Lambda's SQS event source needs of the queue
 // it polls.
 var consumerSQSActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
