@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -111,10 +112,33 @@ func Handler(ctx context.Context, logicalID string, opts ...func(*config.LoadOpt
 // function that cannot build its dependencies fails its init, which Lambda
 // reports, rather than answering requests half-configured.
 func Start(logicalID string) {
-	h, err := Handler(context.Background(), logicalID)
+	start(logicalID, func(ctx context.Context) (lambda.Handler, error) { return Handler(ctx, logicalID) })
+}
+
+// start runs the function with the SAM logical id on the handler build
+// makes; it never returns. A failed build fails the function's init.
+func start[H any](logicalID string, build func(context.Context) (H, error)) {
+	h, err := build(context.Background())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: init failed: %v\n", logicalID, err)
 		os.Exit(1)
 	}
 	lambda.Start(h)
 }
+
+// loaded builds a handler with on, on the dependencies Load builds.
+func loaded[H any](ctx context.Context, opts []func(*config.LoadOptions) error, on func(*app.Deps) (H, error)) (H, error) {
+	deps, err := Load(ctx, opts...)
+	if err != nil {
+		var none H
+		return none, err
+	}
+	return on(deps)
+}
+
+// The handlers of the functions outside the HTTP API: an SQS consumer
+// with partial batch responses, and a scheduled run.
+type (
+	sqsHandler      = func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)
+	scheduleHandler = func(context.Context, events.EventBridgeEvent) error
+)

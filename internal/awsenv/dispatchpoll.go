@@ -2,11 +2,8 @@ package awsenv
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"linnstream/internal/app"
@@ -18,16 +15,12 @@ import (
 // queue. A run that stops early resumes from its cursor next time. The
 // handler fails (and the errors alarm fires) only when the poll's storage
 // or queue failed; a profile whose Stream failed is logged.
-func DispatchPoll(ctx context.Context, opts ...func(*config.LoadOptions) error) (func(context.Context, events.EventBridgeEvent) error, error) {
-	deps, err := Load(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return DispatchPollOn(deps)
+func DispatchPoll(ctx context.Context, opts ...func(*config.LoadOptions) error) (scheduleHandler, error) {
+	return loaded(ctx, opts, DispatchPollOn)
 }
 
 // DispatchPollOn is DispatchPoll on dependencies already built.
-func DispatchPollOn(deps *app.Deps) (func(context.Context, events.EventBridgeEvent) error, error) {
+func DispatchPollOn(deps *app.Deps) (scheduleHandler, error) {
 	poller, err := deps.DispatchPoll()
 	if err != nil {
 		return nil, err
@@ -41,10 +34,5 @@ func DispatchPollOn(deps *app.Deps) (func(context.Context, events.EventBridgeEve
 
 // StartDispatchPoll runs the dispatch poll function; it never returns.
 func StartDispatchPoll() {
-	h, err := DispatchPoll(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "DispatchPollFunction: init failed: %v\n", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	start("DispatchPollFunction", func(ctx context.Context) (scheduleHandler, error) { return DispatchPoll(ctx) })
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -25,7 +24,7 @@ const EnvSyncQueueURL = "SYNC_QUEUE_URL"
 // EventBridge schedule it queues one job per profile with order sync on,
 // read from the profiles table's sparse index. It needs only the table and
 // the queue (no secrets).
-func SyncScheduler(ctx context.Context, opts ...func(*config.LoadOptions) error) (func(context.Context, events.EventBridgeEvent) error, error) {
+func SyncScheduler(ctx context.Context, opts ...func(*config.LoadOptions) error) (scheduleHandler, error) {
 	table, url := os.Getenv(dynamo.EnvProfilesTable), os.Getenv(EnvSyncQueueURL)
 	if table == "" || url == "" {
 		return nil, fmt.Errorf("%s and %s must be set", dynamo.EnvProfilesTable, EnvSyncQueueURL)
@@ -56,16 +55,12 @@ func SyncScheduler(ctx context.Context, opts ...func(*config.LoadOptions) error)
 // under the invocation's deadline. Its write-backs are applied in the
 // function: one that fails stops the run and fails the job, and the next
 // run queues again what Linnworks does not show yet.
-func SyncWorker(ctx context.Context, opts ...func(*config.LoadOptions) error) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
-	deps, err := Load(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return SyncWorkerOn(deps)
+func SyncWorker(ctx context.Context, opts ...func(*config.LoadOptions) error) (sqsHandler, error) {
+	return loaded(ctx, opts, SyncWorkerOn)
 }
 
 // SyncWorkerOn is SyncWorker on dependencies already built.
-func SyncWorkerOn(deps *app.Deps) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
+func SyncWorkerOn(deps *app.Deps) (sqsHandler, error) {
 	writer, err := deps.WritebackConsumer()
 	if err != nil {
 		return nil, err
@@ -79,20 +74,10 @@ func SyncWorkerOn(deps *app.Deps) (func(context.Context, events.SQSEvent) (event
 
 // StartSyncScheduler runs the scheduler function; it never returns.
 func StartSyncScheduler() {
-	h, err := SyncScheduler(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "SyncSchedulerFunction: init failed: %v\n", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	start("SyncSchedulerFunction", func(ctx context.Context) (scheduleHandler, error) { return SyncScheduler(ctx) })
 }
 
 // StartSyncWorker runs the worker function; it never returns.
 func StartSyncWorker() {
-	h, err := SyncWorker(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "SyncWorkerFunction: init failed: %v\n", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	start("SyncWorkerFunction", func(ctx context.Context) (sqsHandler, error) { return SyncWorker(ctx) })
 }

@@ -2,11 +2,7 @@ package awsenv
 
 import (
 	"context"
-	"fmt"
-	"os"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"linnstream/internal/app"
@@ -18,16 +14,12 @@ import (
 // order up to date per message. A message that fails is reported as a
 // batch item failure, so SQS delivers it again and, after the queue's
 // maximum receives, moves it to the dead-letter queue.
-func WriteBack(ctx context.Context, opts ...func(*config.LoadOptions) error) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
-	deps, err := Load(ctx, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return WriteBackOn(deps)
+func WriteBack(ctx context.Context, opts ...func(*config.LoadOptions) error) (sqsHandler, error) {
+	return loaded(ctx, opts, WriteBackOn)
 }
 
 // WriteBackOn is WriteBack on dependencies already built.
-func WriteBackOn(deps *app.Deps) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
+func WriteBackOn(deps *app.Deps) (sqsHandler, error) {
 	writer, err := deps.WritebackConsumer()
 	if err != nil {
 		return nil, err
@@ -37,10 +29,5 @@ func WriteBackOn(deps *app.Deps) (func(context.Context, events.SQSEvent) (events
 
 // StartWriteBack runs the write-back function; it never returns.
 func StartWriteBack() {
-	h, err := WriteBack(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "WriteBackFunction: init failed: %v\n", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+	start("WriteBackFunction", func(ctx context.Context) (sqsHandler, error) { return WriteBack(ctx) })
 }

@@ -46,11 +46,11 @@ func envOr(key, def string) string {
 // run listens on cfg.Addr, prints the banner to out once ready and serves
 // until ctx is done.
 func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Write([]byte) (int, error) }) error {
-	every, err := syncEvery()
+	syncEvery, err := every("SYNC_EVERY")
 	if err != nil {
 		return err
 	}
-	pollingEvery, err := pollEvery()
+	pollEvery, err := every("POLL_EVERY")
 	if err != nil {
 		return err
 	}
@@ -73,8 +73,8 @@ func run(ctx context.Context, cfg Config, logger *slog.Logger, out interface{ Wr
 	sweepCtx, stopSweeping := context.WithCancel(ctx)
 	defer stopSweeping()
 	go sweep(sweepCtx, srv.env.DB, logger)
-	go srv.sync.loop(sweepCtx, every)
-	go srv.poll.loop(sweepCtx, pollingEvery)
+	go srv.sync.loop(sweepCtx, syncEvery)
+	go srv.poll.loop(sweepCtx, pollEvery)
 
 	select {
 	case err := <-errc:

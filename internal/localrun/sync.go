@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -15,28 +12,11 @@ import (
 	"linnstream/internal/profile"
 )
 
-// Order sync on the local runtime: the scheduler runs every SyncEvery
-// (SYNC_EVERY, default a minute), and POST /local/sync runs one sync of
-// every syncing profile now.
-const (
-	defaultSyncEvery = time.Minute
-	// syncRunBudget bounds one profile's run, as the worker function's
-	// timeout does in AWS; a run stops before it and resumes next time.
-	syncRunBudget = 4 * time.Minute
-)
-
-// syncEvery reads SYNC_EVERY (a Go duration, at least a second).
-func syncEvery() (time.Duration, error) {
-	v := os.Getenv("SYNC_EVERY")
-	if v == "" {
-		return defaultSyncEvery, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < time.Second {
-		return 0, fmt.Errorf("SYNC_EVERY %q is not a duration of a second or more (e.g. 1m, 30s)", v)
-	}
-	return d, nil
-}
+// syncRunBudget bounds one profile's order sync run on the local runtime,
+// as the worker function's timeout does in AWS; a run stops before it and
+// resumes next time. POST /local/sync runs one sync of every syncing
+// profile now.
+const syncRunBudget = 4 * time.Minute
 
 // syncer runs the order sync of every syncing profile, one run at a time
 // (so one profile never has two).
@@ -77,20 +57,12 @@ func (s *syncer) syncAll(ctx context.Context) ([]profileSummary, error) {
 	return out, nil
 }
 
-// loop runs syncAll every every until ctx is done.
-func (s *syncer) loop(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := s.syncAll(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			s.log.Warn("scheduled order sync failed", "error", err.Error())
-		}
-	}
+// loop runs syncAll every period until ctx is done.
+func (s *syncer) loop(ctx context.Context, period time.Duration) {
+	tick(ctx, period, s.log, "order sync", func(ctx context.Context) error {
+		_, err := s.syncAll(ctx)
+		return err
+	})
 }
 
 // serveSync answers POST /local/sync with each profile's summary.
