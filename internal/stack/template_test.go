@@ -116,21 +116,12 @@ func TestTransformedTemplateInvariants(t *testing.T) {
 		if r.Type != "AWS::IAM::Role" {
 			continue
 		}
-		policies, _ := r.Properties["Policies"].([]any)
-		for _, pol := range policies {
-			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-			stmts, _ := doc["Statement"].([]any)
-			for _, s := range stmts {
-				st := s.(map[string]any)
-				for _, a := range asStrings(st["Action"]) {
-					if strings.Contains(a, "*") {
-						t.Errorf("role %s grants wildcard action %q", id, a)
-					}
-				}
-				res, _ := json.Marshal(st["Resource"])
-				if strings.Contains(string(res), `"*"`) {
-					t.Errorf("role %s grants %v on every resource", id, st["Action"])
-				}
+		for _, g := range grants(r.Properties) {
+			if strings.Contains(g.action, "*") {
+				t.Errorf("role %s grants wildcard action %q", id, g.action)
+			}
+			if strings.Contains(g.resource, `"*"`) {
+				t.Errorf("role %s grants %s on every resource", id, g.action)
 			}
 		}
 	}
@@ -346,22 +337,11 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 		if r.Type != "AWS::IAM::Role" {
 			continue
 		}
-		policies, _ := r.Properties["Policies"].([]any)
 		var sqsActions []string
-		for _, pol := range policies {
-			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-			stmts, _ := doc["Statement"].([]any)
-			for _, s := range stmts {
-				st := s.(map[string]any)
-				res, _ := json.Marshal(st["Resource"])
-				if !strings.Contains(string(res), "WriteBackQueue") {
-					continue // the order sync's own queue is checked with its wiring
-				}
-				for _, a := range asStrings(st["Action"]) {
-					if strings.HasPrefix(a, "sqs:") {
-						sqsActions = append(sqsActions, a+" on "+string(res))
-					}
-				}
+		for _, g := range grants(r.Properties) {
+			// The order sync's own queue is checked with its wiring.
+			if strings.Contains(g.resource, "WriteBackQueue") && strings.HasPrefix(g.action, "sqs:") {
+				sqsActions = append(sqsActions, g.String())
 			}
 		}
 		want := []string(nil)
@@ -464,18 +444,9 @@ func TestNoRolePollsEveryQueue(t *testing.T) {
 			t.Errorf("%s Role = %s, want %s", fn, got, role)
 		}
 		var polled []string
-		policies, _ := out.Resources[role].Properties["Policies"].([]any)
-		for _, pol := range policies {
-			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-			stmts, _ := doc["Statement"].([]any)
-			for _, s := range stmts {
-				st := s.(map[string]any)
-				res, _ := json.Marshal(st["Resource"])
-				for _, a := range asStrings(st["Action"]) {
-					if strings.HasPrefix(a, "sqs:") {
-						polled = append(polled, a+" on "+string(res))
-					}
-				}
+		for _, g := range grants(out.Resources[role].Properties) {
+			if strings.HasPrefix(g.action, "sqs:") {
+				polled = append(polled, g.String())
 			}
 		}
 		var want []string
@@ -486,6 +457,44 @@ func TestNoRolePollsEveryQueue(t *testing.T) {
 			t.Errorf("%s grants %v, want %v", role, polled, want)
 		}
 	}
+}
+
+// grant is one action a statement of a role's inline policies allows (or
+// denies) on its resource, written as JSON.
+type grant struct {
+	allow            bool
+	action, resource string
+}
+
+func (g grant) String() string { return g.action + " on " + g.resource }
+
+// grants lists the actions of a role's inline policies, statement by
+// statement.
+func grants(role map[string]any) []grant {
+	var out []grant
+	policies, _ := role["Policies"].([]any)
+	for _, pol := range policies {
+		doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+		stmts, _ := doc["Statement"].([]any)
+		for _, s := range stmts {
+			st := s.(map[string]any)
+			res, _ := json.Marshal(st["Resource"])
+			for _, a := range asStrings(st["Action"]) {
+				out = append(out, grant{allow: st["Effect"] == "Allow", action: a, resource: string(res)})
+			}
+		}
+	}
+	return out
+}
+
+// grantList is grants written "action on resource", sorted.
+func grantList(role map[string]any) []string {
+	var out []string
+	for _, g := range grants(role) {
+		out = append(out, g.String())
+	}
+	slices.Sort(out)
+	return out
 }
 
 // consumerSQSActions are what Lambda's SQS event source needs of the queue
@@ -551,17 +560,9 @@ func TestWriteBackConsumerWiring(t *testing.T) {
 		t.Errorf("WriteBackFunctionRole managed policies %s, want logs and X-Ray", managed)
 	}
 	got := map[string][]string{} // resource → actions
-	policies, _ := role.Properties["Policies"].([]any)
-	for _, pol := range policies {
-		doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-		stmts, _ := doc["Statement"].([]any)
-		for _, s := range stmts {
-			st := s.(map[string]any)
-			if st["Effect"] != "Allow" {
-				continue
-			}
-			res, _ := json.Marshal(st["Resource"])
-			got[string(res)] = append(got[string(res)], asStrings(st["Action"])...)
+	for _, g := range grants(role.Properties) {
+		if g.allow {
+			got[g.resource] = append(got[g.resource], g.action)
 		}
 	}
 	want := map[string][]string{
@@ -591,20 +592,7 @@ func TestWebhookReceiverRole(t *testing.T) {
 	if !ok {
 		t.Fatal("no StreamWebhookFunctionRole")
 	}
-	policies, _ := role.Properties["Policies"].([]any)
-	var grants []string
-	for _, pol := range policies {
-		doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-		stmts, _ := doc["Statement"].([]any)
-		for _, s := range stmts {
-			st := s.(map[string]any)
-			res, _ := json.Marshal(st["Resource"])
-			for _, a := range asStrings(st["Action"]) {
-				grants = append(grants, a+" on "+string(res))
-			}
-		}
-	}
-	slices.Sort(grants)
+	granted := grantList(role.Properties)
 	want := []string{
 		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
 		`dynamodb:Query on {"Fn::Sub":"${ProfilesTable.Arn}/index/webhookKey-index"}`,
@@ -612,8 +600,8 @@ func TestWebhookReceiverRole(t *testing.T) {
 		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
 		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,
 	}
-	if !slices.Equal(grants, want) {
-		t.Errorf("the receiver's role grants\n%s\nwant\n%s", strings.Join(grants, "\n"), strings.Join(want, "\n"))
+	if !slices.Equal(granted, want) {
+		t.Errorf("the receiver's role grants\n%s\nwant\n%s", strings.Join(granted, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -655,25 +643,7 @@ func TestDispatchPollWiring(t *testing.T) {
 	if raw, _ := json.Marshal(schedule); schedule == nil || !strings.Contains(string(raw), "DispatchPollSchedule") {
 		t.Errorf("schedule = %s, want DispatchPollSchedule starting the poll", raw)
 	}
-	var grants []string
-	for id, r := range out.Resources {
-		if r.Type != "AWS::IAM::Role" || id != "DispatchPollFunctionRole" {
-			continue
-		}
-		policies, _ := r.Properties["Policies"].([]any)
-		for _, pol := range policies {
-			doc, _ := pol.(map[string]any)["PolicyDocument"].(map[string]any)
-			stmts, _ := doc["Statement"].([]any)
-			for _, s := range stmts {
-				st := s.(map[string]any)
-				res, _ := json.Marshal(st["Resource"])
-				for _, a := range asStrings(st["Action"]) {
-					grants = append(grants, a+" on "+string(res))
-				}
-			}
-		}
-	}
-	slices.Sort(grants)
+	granted := grantList(out.Resources["DispatchPollFunctionRole"].Properties)
 	want := []string{
 		`dynamodb:GetItem on {"Fn::GetAtt":["ProfilesTable","Arn"]}`,
 		`dynamodb:GetItem on {"Fn::GetAtt":["ShipmentsTable","Arn"]}`,
@@ -683,8 +653,8 @@ func TestDispatchPollWiring(t *testing.T) {
 		`kms:Decrypt on {"Fn::GetAtt":["SecretsKey","Arn"]}`,
 		`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`,
 	}
-	if !slices.Equal(grants, want) {
-		t.Errorf("the poll's role grants\n%s\nwant\n%s", strings.Join(grants, "\n"), strings.Join(want, "\n"))
+	if !slices.Equal(granted, want) {
+		t.Errorf("the poll's role grants\n%s\nwant\n%s", strings.Join(granted, "\n"), strings.Join(want, "\n"))
 	}
 	alarm, ok := out.Resources["DispatchPollErrorsAlarm"]
 	raw, _ := json.Marshal(alarm.Properties)
