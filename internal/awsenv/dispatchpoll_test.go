@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"linnstream/internal/awsenv"
-	"linnstream/internal/dynamo"
+	"linnstream/internal/awsenv/awsenvtest"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/mototest"
 	"linnstream/internal/profile"
-	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/shipment/shipmenttest"
 	"linnstream/internal/sqsqueue"
 	"linnstream/internal/streamsandbox"
@@ -39,18 +37,8 @@ func TestDispatchPollOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(dynamo.EnvProfilesTable, mototest.ProfilesTable(t))
-	t.Setenv(dynamo.EnvShipmentsTable, mototest.ShipmentsTable(t))
-	t.Setenv(kmssealer.EnvKeyID, mototest.KMSKey(t))
+	awsenvtest.Env(t, srv)
 	t.Setenv(sqsqueue.EnvWriteBackQueueURL, aws.ToString(q.QueueUrl))
-	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint())
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", mototest.Region)
-	t.Setenv(awsenv.EnvLogLevel, "ERROR")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
 	sb := httptest.NewServer(streamsandbox.New(streamsandbox.Options{RateLimit: 1 << 20}))
 	t.Cleanup(sb.Close)

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -16,12 +15,11 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"linnstream/internal/awsenv"
-	"linnstream/internal/dynamo"
+	"linnstream/internal/awsenv/awsenvtest"
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/mototest"
 	"linnstream/internal/profile"
-	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/services"
 	"linnstream/internal/streamsandbox"
 	"linnstream/internal/wizard"
@@ -41,18 +39,8 @@ func TestScheduleSchedulerQueueWorkerOnMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(dynamo.EnvProfilesTable, mototest.ProfilesTable(t))
-	t.Setenv(dynamo.EnvShipmentsTable, mototest.ShipmentsTable(t))
-	t.Setenv(kmssealer.EnvKeyID, mototest.KMSKey(t))
+	awsenvtest.Env(t, srv)
 	t.Setenv(awsenv.EnvSyncQueueURL, aws.ToString(q.QueueUrl))
-	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint())
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", mototest.Region)
-	t.Setenv(awsenv.EnvLogLevel, "ERROR")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
 	stream := httptest.NewServer(streamsandbox.New(streamsandbox.Options{RateLimit: 1 << 20}))
 	t.Cleanup(stream.Close)

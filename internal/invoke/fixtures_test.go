@@ -27,11 +27,11 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"linnstream/internal/awsenv"
+	"linnstream/internal/awsenv/awsenvtest"
 	"linnstream/internal/dynamo"
 	"linnstream/internal/localenv"
 	"linnstream/internal/mototest"
 	"linnstream/internal/profile"
-	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/services"
 	"linnstream/internal/sqsqueue"
 	"linnstream/internal/stack"
@@ -434,18 +434,7 @@ func TestEventScenarioOnLocalAdapters(t *testing.T) {
 // does.
 func TestEventScenarioOnAWSAdapters(t *testing.T) {
 	srv := mototest.Get(t)
-	table := mototest.ProfilesTable(t)
-	t.Setenv(dynamo.EnvProfilesTable, table)
-	t.Setenv(dynamo.EnvShipmentsTable, mototest.ShipmentsTable(t))
-	t.Setenv(kmssealer.EnvKeyID, mototest.KMSKey(t))
-	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint())
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", "eu-west-2")
-	t.Setenv(awsenv.EnvLogLevel, "ERROR")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	table := awsenvtest.Env(t, srv).Profiles
 	queueURL := mototest.WriteBackQueue(t)
 	t.Setenv(sqsqueue.EnvWriteBackQueueURL, queueURL)
 

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -21,12 +20,11 @@ import (
 
 	"linnstream/internal/app"
 	"linnstream/internal/awsenv"
-	"linnstream/internal/dynamo"
+	"linnstream/internal/awsenv/awsenvtest"
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/mototest"
 	"linnstream/internal/profile"
-	"linnstream/internal/secrets/kmssealer"
 	"linnstream/internal/services"
 	"linnstream/internal/shipping"
 	"linnstream/internal/sqsqueue"
@@ -73,18 +71,8 @@ func (d *lambdaDay) load(fn string, lwURL string) *app.Deps {
 func newLambdaDay(t *testing.T, processOnDelivered bool) *lambdaDay {
 	t.Helper()
 	srv := mototest.Get(t)
-	profiles, shipments := mototest.ProfilesTable(t), mototest.ShipmentsTable(t)
-	t.Setenv(dynamo.EnvProfilesTable, profiles)
-	t.Setenv(dynamo.EnvShipmentsTable, shipments)
-	t.Setenv(kmssealer.EnvKeyID, mototest.KMSKey(t))
-	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint())
-	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
-	t.Setenv("AWS_SESSION_TOKEN", "")
-	t.Setenv("AWS_REGION", mototest.Region)
-	t.Setenv(awsenv.EnvLogLevel, "ERROR")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	tables := awsenvtest.Env(t, srv)
+	profiles, shipments := tables.Profiles, tables.Shipments
 	d := &lambdaDay{t: t, ctx: mototest.Context(t), sqs: srv.SQS(), queueURL: mototest.WriteBackQueue(t)}
 	d.rec = &recorder{tables: map[string]string{profiles: "ProfilesTable", shipments: "ShipmentsTable"},
 		keyLogical: "SecretsKey", queues: map[string]string{d.queueURL: "WriteBackQueue"}, seen: map[string]map[grant]bool{}}
