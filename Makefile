@@ -7,7 +7,7 @@
 #   make bench      benchmarks
 #   make build      every Lambda bootstrap (linux/arm64) under .build/<LogicalId>/
 #   make build-<LogicalId>   one function, as `sam build` (BuildMethod: makefile) calls it
-#   make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…] [SANDBOX=1]   one function on one event, in-process
+#   make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…] [SANDBOX=1]   one endpoint's function on one event, in-process
 #                   (SANDBOX=1: on its own, with a fresh store and the sandboxes in-process)
 #   make deploy     sam build && sam deploy (needs the sam CLI and AWS credentials)
 #   make manifest BASE_URL=https://…   the Linnworks app manifest for that deployment
@@ -34,11 +34,13 @@ have_py_tools = PATH='$(VENV)/bin':"$$PATH"; command -v moto_server >/dev/null &
 	python3 -c 'import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ("samtranslator", "cfnlint")))' 2>/dev/null
 
 # Lambda functions by contract name: SAM logical id <Name>Function, main
-# package functions/<lower-case name>. internal/stack checks this list against
-# template.yaml.
-FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
-             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers StreamWebhook \
-             SyncScheduler SyncWorker WriteBack DispatchPoll
+# package functions/<lower-case name>. internal/stack checks these lists
+# against template.yaml: the HTTP endpoints (what `make invoke` runs) and the
+# queue and schedule workers.
+ENDPOINT_FUNCTIONS := AddNewUser UserConfig UpdateConfig ConfigDeleted UserAvailableServices GenerateLabel \
+             CancelLabel CreateManifest PrintManifest ExtendedPropertyMapping Quote Identifiers StreamWebhook
+WORKER_FUNCTIONS := SyncScheduler SyncWorker WriteBack DispatchPoll
+FUNCTIONS := $(ENDPOINT_FUNCTIONS) $(WORKER_FUNCTIONS)
 
 lc = $(shell echo '$(1)' | tr '[:upper:]' '[:lower:]')
 LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w'
@@ -57,7 +59,7 @@ build: $(addprefix build-,$(addsuffix Function,$(FUNCTIONS)))
 
 invoke:
 	@test -n '$(FN)' -a -n '$(EVENT)' || { echo 'usage: make invoke FN=<LogicalId> EVENT=events/<file>.json [TOKEN=…] [SANDBOX=1]'; \
-	  echo 'functions: $(addsuffix Function,$(FUNCTIONS))'; exit 2; }
+	  echo 'functions: $(addsuffix Function,$(ENDPOINT_FUNCTIONS))'; exit 2; }
 	@$(GO) run ./internal/invoke -fn '$(FN)' -event '$(EVENT)' -data '$(DATA_DIR)' -token '$(TOKEN)' -sandbox=$(if $(SANDBOX),true,false)
 
 deploy:

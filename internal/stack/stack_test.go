@@ -2,6 +2,8 @@ package stack
 
 import (
 	"encoding/json"
+	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -68,5 +70,28 @@ func TestManifestRefusesBadInput(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Manifest(%q, %+v) error = %v, want mention of %q", c.base, c.v, err, c.want)
 		}
+	}
+}
+
+// TestMakeInvokeListsWhatInvokeRuns checks that `make invoke` without FN
+// names exactly the functions internal/invoke runs: the HTTP endpoints, not
+// the queue and schedule workers, which take no API Gateway event.
+func TestMakeInvokeListsWhatInvokeRuns(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("SKIPPED: make is not installed")
+	}
+	out, _ := exec.Command("make", "-s", "-C", repoRoot, "invoke").CombinedOutput()
+	var listed []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "functions: "); ok {
+			listed = strings.Fields(rest)
+		}
+	}
+	var want []string
+	for _, e := range Endpoints {
+		want = append(want, e.LogicalID)
+	}
+	if !slices.Equal(listed, want) {
+		t.Errorf("make invoke lists %v, want the endpoints %v\n%s", listed, want, out)
 	}
 }
