@@ -14,6 +14,7 @@ import (
 
 	"linnstream/internal/linnworkssandbox"
 	"linnstream/internal/streamsandbox"
+	"linnstream/internal/waitfor"
 	"linnstream/internal/wizard"
 )
 
@@ -28,6 +29,7 @@ type wire struct {
 
 	mu          sync.Mutex
 	seen        map[string]bool
+	hooks       map[string]bool // webhook keys and auth headers Stream sent
 	streamRead  bool // the next GET of Stream's depots answers 500 with an echo
 	streamWrite bool // the next POST of a Stream order answers 500 with an echo
 	linnworks   bool // the next Linnworks API call (not the authorisation) answers 400 with an echo
@@ -38,6 +40,17 @@ func (w *wire) secrets() []string {
 	defer w.mu.Unlock()
 	var out []string
 	for s := range w.seen {
+		out = append(out, s)
+	}
+	return out
+}
+
+// webhookSecrets are the webhook keys and auth headers seen so far.
+func (w *wire) webhookSecrets() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for s := range w.hooks {
 		out = append(out, s)
 	}
 	return out
@@ -63,6 +76,16 @@ func (w *wire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	switch {
+	case strings.HasPrefix(path, "/stream/webhook/"):
+		w.mu.Lock()
+		if w.hooks == nil {
+			w.hooks = map[string]bool{}
+		}
+		w.hooks[strings.TrimPrefix(path, "/stream/webhook/")] = true
+		if auth != "" {
+			w.hooks[auth] = true
+		}
+		w.mu.Unlock()
 	case strings.HasPrefix(path, streamSandboxPrefix+"/api/"):
 		bearer := strings.TrimPrefix(auth, "Bearer ")
 		if bearer != "" {
@@ -106,11 +129,14 @@ func (w *wire) record(s string) {
 
 // A whole lifecycle through the local runtime and both sandboxes (wizard
 // with a live Stream check and a Linnworks install, services, labels, a
-// cancel, a manifest and its PDF, removal), logged at DEBUG, never puts a
-// secret in a log line or an answer: not the Stream client secret (right or
-// wrong), the Stream bearer tokens, the Linnworks application secret, the
-// install token, the Linnworks session tokens, nor the AuthorizationToken,
-// even when Stream and Linnworks echo them back in errors.
+// cancel, a manifest and its PDF, the way back from Stream (a webhook, its
+// write-back, a sync and a dispatch poll), removal), logged at DEBUG,
+// never puts a secret in a log line or an answer: not the Stream client
+// secret (right or wrong), the Stream bearer tokens, the Linnworks
+// application secret, the install token, the Linnworks session tokens, nor
+// the AuthorizationToken, even when Stream and Linnworks echo them back in
+// errors; nor, in a log line, the webhook key or the auth_header Stream
+// sends back (the wizard's WEBHOOK_URL shows the key to its user).
 func TestNoSecretInDebugLogsOrAnswers(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -162,7 +188,8 @@ func TestNoSecretInDebugLogsOrAnswers(t *testing.T) {
 	values[wizard.ItemStreamClientSecret] = streamsandbox.DefaultClientSecret
 	mustOK("credentials", call("UpdateConfig", map[string]any{"AuthorizationToken": token, "ConfigStatus": status, "ConfigItems": itemsOf(values)}))
 	walkRest(t, base, token, map[string]string{
-		wizard.ItemOrderSyncEnabled: "true", wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
+		wizard.ItemOrderSyncEnabled: "true", wizard.ItemDispatchSyncEnabled: "true", wizard.ItemWebhooksEnabled: "true",
+		wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
 
 	// Saving the Linnworks token again while Linnworks echoes the session,
 	// the application secret and the install token in its refusal.
@@ -201,6 +228,19 @@ func TestNoSecretInDebugLogsOrAnswers(t *testing.T) {
 	manifest := call("CreateManifest", map[string]any{"AuthorizationToken": token, "OrderId": []string{"100235"}})
 	mustOK("CreateManifest", manifest)
 	mustOK("PrintManifest", call("PrintManifest", map[string]any{"AuthorizationToken": token, "ManifestReference": manifest["ManifestReference"]}))
+
+	// The way back: planning 100235 in Stream sends webhooks (with the
+	// profile's auth_header) to its key's URL, and their write-backs read
+	// Stream and write Linnworks; then a sync and a dispatch poll.
+	postAdmin(t, base+streamSandboxPrefix+"/admin/plan", `{"orderNo":"100235","run":"RUN 03","sequence":4,"date":"2026-12-04"}`)
+	waitfor.Cond(t, "a webhook with its auth_header", func() bool { return len(w.webhookSecrets()) >= 2 })
+	if st := drained(t, base); st.DeadLettered != 0 {
+		t.Fatalf("write-backs dead-lettered: %+v", st)
+	}
+	adminPost(t, base+"/local/sync", nil, http.StatusOK)
+	if sum := pollNow(t, base); sum.Calls == 0 {
+		t.Fatalf("the poll read nothing from Stream: %+v", sum)
+	}
 	mustOK("ConfigDeleted", call("ConfigDeleted", auth))
 
 	wired := w.secrets()
@@ -220,6 +260,11 @@ func TestNoSecretInDebugLogsOrAnswers(t *testing.T) {
 	out := logs.String()
 	if !strings.Contains(out, `"level":"DEBUG"`) {
 		t.Fatal("nothing was logged at DEBUG; the test proves nothing")
+	}
+	for _, s := range w.webhookSecrets() {
+		if strings.Contains(out, s) {
+			t.Errorf("the logs contain the webhook secret %q:\n%s", s, linesWith(out, s))
+		}
 	}
 	for _, s := range secrets {
 		for _, form := range []string{s, strings.ReplaceAll(s, "-", "")} {
