@@ -109,11 +109,13 @@ func (s *Sandbox) ChangeAddress(numOrderID int, ch AddressChange) (AdminOrder, e
 	return s.st.adminOrder(o), nil
 }
 
-// addressFields are the field names an address change accepts, spelled
-// exactly: encoding/json would match "Postcode" to PostCode, and an operator
-// who misspells a field must be told rather than see nothing change.
-var addressFields = map[string]bool{"FullName": true, "Company": true, "Address1": true, "Address2": true, "Address3": true,
-	"Town": true, "Region": true, "PostCode": true, "Country": true, "CountryId": true, "EmailAddress": true, "PhoneNumber": true}
+// addressFields are the field names an address change accepts, keyed
+// lower-case: a name is taken in any case ("postcode" for PostCode), as
+// admin POST orders takes its fields, and any other name is refused, so an
+// operator who misspells a field is told rather than sees nothing change.
+var addressFields = map[string]string{"fullname": "FullName", "company": "Company", "address1": "Address1",
+	"address2": "Address2", "address3": "Address3", "town": "Town", "region": "Region", "postcode": "PostCode",
+	"country": "Country", "countryid": "CountryId", "emailaddress": "EmailAddress", "phonenumber": "PhoneNumber"}
 
 func decodeAddressChange(r *http.Request) (AddressChange, error) {
 	var raw map[string]json.RawMessage
@@ -123,12 +125,18 @@ func decodeAddressChange(r *http.Request) (AddressChange, error) {
 	if len(raw) == 0 {
 		return AddressChange{}, errors.New("name at least one address field")
 	}
-	for k := range raw {
-		if !addressFields[k] {
+	named := make(map[string]json.RawMessage, len(raw))
+	for k, v := range raw {
+		name, ok := addressFields[strings.ToLower(k)]
+		if !ok {
 			return AddressChange{}, fmt.Errorf("%q is not an address field (FullName, Company, Address1-3, Town, Region, PostCode, Country, CountryId, EmailAddress, PhoneNumber)", k)
 		}
+		if _, twice := named[name]; twice {
+			return AddressChange{}, fmt.Errorf("%s is named twice", name)
+		}
+		named[name] = v
 	}
-	b, _ := json.Marshal(raw) // re-encoding decoded JSON cannot fail
+	b, _ := json.Marshal(named) // re-encoding decoded JSON cannot fail
 	var ch AddressChange
 	if err := json.Unmarshal(b, &ch); err != nil {
 		return AddressChange{}, fmt.Errorf("decode address: %w", err)

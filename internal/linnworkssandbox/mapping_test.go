@@ -108,7 +108,9 @@ func TestAdminChangeAddress(t *testing.T) {
 	}{
 		{"/admin/orders/9999999/address", `{"PostCode":"X"}`, http.StatusNotFound},
 		{"/admin/orders/abc/address", `{"PostCode":"X"}`, http.StatusBadRequest},
-		{"/admin/orders/7001/address", `{"Postcode":"X"}`, http.StatusBadRequest},
+		{"/admin/orders/7001/address", `{"Zip":"X"}`, http.StatusBadRequest},
+		{"/admin/orders/7001/address", `{"PostCode":"X","postcode":"Y"}`, http.StatusBadRequest},
+		{"/admin/orders/7001/address", `{}`, http.StatusBadRequest},
 		{"/admin/orders/7001/address", `{"PostCode":5}`, http.StatusBadRequest},
 	} {
 		if r := e.raw("POST", c.target, "", "application/json", []byte(c.body)); r.status != c.want {
@@ -117,5 +119,14 @@ func TestAdminChangeAddress(t *testing.T) {
 	}
 	if got := e.adminOrder("7001").Order.CustomerInfo.Address.PostCode; got != "LS1 4AP" {
 		t.Fatalf("refused changes altered the postcode to %q", got)
+	}
+
+	// Field names are taken in any case, as admin POST orders takes them.
+	r = e.raw("POST", "/admin/orders/7001/address", "", "application/json", []byte(`{"postcode":"LS2 7HY","fullName":"Ada King"}`))
+	if r.status != http.StatusOK {
+		t.Fatalf("change address in lower case: %d %s", r.status, r.body)
+	}
+	if a := e.adminOrder("7001").Order.CustomerInfo.Address; a.PostCode != "LS2 7HY" || a.FullName != "Ada King" || a.Address2 != "Flat 2" {
+		t.Fatalf("address after a lower-case change: %+v", a)
 	}
 }

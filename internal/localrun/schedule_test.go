@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -30,5 +32,29 @@ func TestEverySetting(t *testing.T) {
 		if !c.ok && (err == nil || !strings.Contains(err.Error(), "POLL_EVERY")) {
 			t.Errorf("POLL_EVERY=%q: %v, %v; want an error naming the setting", c.value, got, err)
 		}
+	}
+}
+
+// make run reads both schedule settings: a bad one stops it before it
+// listens, naming the setting.
+func TestRunReadsTheScheduleSettings(t *testing.T) {
+	for _, name := range []string{"SYNC_EVERY", "POLL_EVERY"} {
+		t.Run(name, func(t *testing.T) {
+			t.Setenv("SYNC_EVERY", "")
+			t.Setenv("POLL_EVERY", "")
+			t.Setenv(name, "often")
+			// Already over: a run that ignored the setting would start and
+			// return at once rather than serve on.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			var out strings.Builder
+			err := run(ctx, Config{Addr: "127.0.0.1:0", DataDir: t.TempDir()}, slog.New(slog.DiscardHandler), &out)
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("run with %s=often: %v, want an error naming %s", name, err, name)
+			}
+			if out.Len() != 0 {
+				t.Fatalf("run started anyway: %s", out.String())
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -469,4 +470,50 @@ func TestPersistentFaultEndsInTheDeadLetterQueue(t *testing.T) {
 	if st := drained(t, base); st.Done != st.Sent || st.DeadLettered != 0 {
 		t.Errorf("queue after the redrive %+v: want every message applied", st)
 	}
+}
+
+// A Linnworks token revoked after the label: the planning's messages are
+// not retried forever but wait in the dead-letter queue, the profile
+// records the refusal, and UserConfig tells the user in words.
+func TestRevokedTokenIsShownAndItsMessagesWait(t *testing.T) {
+	base, _ := startLocalWith(t, Config{Queue: fastQueue})
+	d := newDay(t, base, true)
+	d.waitOrder("the label's write-back", func(o linnworkssandbox.AdminOrder) bool { return shows(o, "Sent to Stream") })
+	drained(t, base)
+	if desc := userConfigDescription(t, base, d.token); strings.Contains(desc, "refused") {
+		t.Fatalf("before the revocation UserConfig says %q", desc)
+	}
+	adminPost(t, base+linnworksSandboxPrefix+"/admin/tokens/revoke",
+		map[string]string{"token": linnworkssandbox.DefaultInstallToken}, http.StatusNoContent)
+	d.plan("RUN 03", 4, firstDate)
+	var st localqueue.Stats
+	for st.DeadLettered == 0 || st.Waiting+st.InFlight > 0 {
+		prev := st.DeadLettered
+		waitfor.Cond(t, "the next message of the planning to be dead-lettered", func() bool {
+			st = queueStats(t, base)
+			return st.DeadLettered > prev
+		})
+	}
+	if st.Sent != st.Done+st.DeadLettered || st.Done != 1 {
+		t.Errorf("queue %+v: want the label's message applied and every other dead-lettered", st)
+	}
+	if desc := userConfigDescription(t, base, d.token); !strings.Contains(desc, "Linnworks refused the Linnworks API token") ||
+		!strings.Contains(desc, "save a working token") {
+		t.Errorf("UserConfig says %q, want the refused token in words", desc)
+	}
+	if o := d.linnworksOrder(); !showsNone(o, "RUN 03", "SEQ 04") {
+		t.Errorf("with the token revoked the order shows %v", identifierNames(o))
+	}
+}
+
+// userConfigDescription is the wizard step description UserConfig gives
+// the profile.
+func userConfigDescription(t *testing.T, base, token string) string {
+	t.Helper()
+	out := post(t, base, "UserConfig", map[string]string{"AuthorizationToken": token})
+	if out["IsError"] != false {
+		t.Fatalf("UserConfig: %v", out["ErrorMessage"])
+	}
+	desc, _ := out["WizardStepDescription"].(string)
+	return desc
 }

@@ -271,8 +271,8 @@ func TestCorrectedOrderIsRetried(t *testing.T) {
 	if o, _ := w.lw.Order("700002"); len(o.Notes) != 1 {
 		t.Fatalf("the same error was noted %d times, want once: %+v", len(o.Notes), o.Notes)
 	}
-	if o, _ := w.lw.Order("700001"); !slices.Contains(o.Identifiers, linnworks.TagSent) || o.TrackingNumber == "" {
-		t.Fatalf("the corrected order shows %v, tracking %q", o.Identifiers, o.TrackingNumber)
+	if o, _ := w.lw.Order("700001"); !slices.Contains(o.Identifiers, linnworks.TagSent) || slices.Contains(o.Identifiers, linnworks.TagError) || o.TrackingNumber == "" {
+		t.Fatalf("the corrected order shows %v, tracking %q; want Sent to Stream without Error from Stream", o.Identifiers, o.TrackingNumber)
 	}
 }
 

@@ -301,3 +301,22 @@ func TestOtherMethodsAreRefused(t *testing.T) {
 		t.Fatalf("GET: %d", w.Code)
 	}
 }
+
+// The size limit is 256 KiB exactly: a body of that size is queued, one
+// byte more is 413 and queues nothing.
+func TestBodySizeLimitEdge(t *testing.T) {
+	if webhook.MaxBody != 256<<10 {
+		t.Fatalf("MaxBody %d, want 256 KiB", webhook.MaxBody)
+	}
+	body := func(size int) string {
+		head, tail := `{"event":{"event_code":"DELIVERED","event_text":"`, `"},"order":{"id":"CN-1"}}`
+		return head + strings.Repeat("x", size-len(head)-len(tail)) + tail
+	}
+	f := setup(t)
+	if w := f.post(t, key, body(webhook.MaxBody), nil); w.Code != http.StatusOK || len(f.queue.msgs) != 1 {
+		t.Fatalf("a body of %d bytes: %d %s, %d queued; want 200 and one message", webhook.MaxBody, w.Code, w.Body, len(f.queue.msgs))
+	}
+	if w := f.post(t, key, body(webhook.MaxBody+1), nil); w.Code != http.StatusRequestEntityTooLarge || len(f.queue.msgs) != 1 {
+		t.Fatalf("a body of %d bytes: %d, %d queued; want 413 and nothing more", webhook.MaxBody+1, w.Code, len(f.queue.msgs))
+	}
+}
