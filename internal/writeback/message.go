@@ -1,9 +1,9 @@
 // Package writeback brings a Linnworks order up to date with its Stream
 // order: it reads the truth from Stream, works out what the Linnworks order
 // should show (tracking, identifiers, notes, processed) and changes only what
-// differs. Webhooks, the dispatch poll, labels and the order sync each queue
-// one Message per shipment change; a Writer consumes them (Writer.Handle is a
-// queue.Handler).
+// differs. Webhooks, the dispatch poll, labels (made or cancelled) and the
+// order sync each queue one Message per shipment change; a Writer consumes
+// them (Writer.Handle is a queue.Handler).
 //
 // The Writer never trusts a message for state, so a repeated, late or
 // out-of-order message is harmless: every message re-reads the Stream order
@@ -17,7 +17,9 @@
 // dead-letters it; nothing is dropped silently. Messages that can never
 // apply to anything (the profile is gone or deleted, it has no Linnworks
 // token, the order is not this profile's, Stream or Linnworks no longer
-// know the order) are logged and dropped. A body that is not a Message is
+// know the order) are logged and dropped; an order Stream no longer knows
+// whose shipment the profile records as cancelled is brought to the
+// cancelled state from the record instead. A body that is not a Message is
 // logged and dead-lettered (Handle returns ErrBadMessage every time): it is
 // a producer's bug an operator must see, and the dead-letter alarm shows it.
 package writeback
@@ -43,6 +45,10 @@ const (
 	SourceLabel   Source = "label"   // GenerateLabel created, found or was refused an order
 	SourcePoll    Source = "poll"    // the dispatch poll saw the order change
 	SourceSync    Source = "sync"    // the lookback sync sent or refused the order
+	// SourceCancel: CancelLabel cancelled the order in Stream. Its own
+	// source also keeps its body apart from the label's message about the
+	// same order, which the FIFO queue would otherwise drop as a duplicate.
+	SourceCancel Source = "cancel"
 )
 
 // Message asks for one Stream order's Linnworks order to be brought up to

@@ -181,6 +181,11 @@ func trackingOf(d *stream.OrderDetail, fallback string) string {
 // show.
 func targetOf(d *stream.OrderDetail, msgRun, fallbackTracking string, o options) target {
 	status := strings.TrimSpace(d.Header.OrderStatus)
+	// Sent to Stream stays on a cancelled order too: the order did reach
+	// Stream, which keeps a cancelled order's number, so it cannot be sent
+	// again under it (the sync skips the order by its identifier and its
+	// record); taking the identifier off would make the order look as if
+	// it were still waiting to be sent.
 	t := target{tracking: trackingOf(d, fallbackTracking), tags: map[string]bool{linnworks.TagSent: true}, status: status}
 	cancelled := isCancelled(status)
 	p := planningOf(d, msgRun)
@@ -225,8 +230,14 @@ func targetOf(d *stream.OrderDetail, msgRun, fallbackTracking string, o options)
 	}
 	switch {
 	case cancelled:
+		// Named by its consignment number, the number Stream's webhooks
+		// name orders by.
+		name := strings.TrimSpace(d.Header.ConsignmentNo)
+		if name == "" {
+			name = strings.TrimSpace(d.Header.OrderNo)
+		}
 		t.notes = append(t.notes, note{key: "cancelled",
-			text: fmt.Sprintf("Stream: order %s was cancelled in Stream", d.Header.OrderNo)})
+			text: fmt.Sprintf("Stream: order %s was cancelled in Stream", name)})
 	case isFailed(status):
 		t.notes = append(t.notes, note{key: "failed:" + strings.ToLower(status),
 			text: fmt.Sprintf("Stream: delivery failed (Stream status %s)", status)})

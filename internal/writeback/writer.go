@@ -199,8 +199,7 @@ func (w *Writer) update(ctx context.Context, j *job, ref string) error {
 	d, err := reader.GetOrder(ctx, ref)
 	switch {
 	case errors.Is(err, stream.ErrNotFound):
-		j.log.WarnContext(ctx, "write-back dropped: Stream does not know the order")
-		return nil
+		return w.gone(ctx, j, ref)
 	case err != nil:
 		return fmt.Errorf("write-back: read Stream order %s: %w", ref, err)
 	}
@@ -221,12 +220,57 @@ func (w *Writer) update(ctx context.Context, j *job, ref string) error {
 		return nil
 	}
 	j.log = j.log.With("order_id", sh.OrderID, "stream_order_no", sh.StreamOrderNo)
-	t := targetOf(d, j.msg.Run, sh.TrackingID, options{
+	return w.apply(ctx, j, sh, targetOf(d, j.msg.Run, sh.TrackingID, j.options()))
+}
+
+// gone handles a Stream order that Stream does not know. Cancelling may
+// delete the order outright (CancelLabel counts an order Stream no longer
+// has as cancelled), so the order of a shipment this profile records as
+// cancelled is brought to the state a cancelled Stream order gives, worked
+// out from the record. Any other is dropped: there is nothing to read.
+func (w *Writer) gone(ctx context.Context, j *job, ref string) error {
+	sh, err := w.recordOf(ctx, j, ref)
+	switch {
+	case errors.Is(err, shipment.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("write-back: find the shipment of %s: %w", ref, err)
+	case sh.State == shipment.StateCancelled:
+		j.log = j.log.With("order_id", sh.OrderID, "stream_order_no", sh.StreamOrderNo)
+		j.log.InfoContext(ctx, "write-back: Stream no longer has the order, which was cancelled; applying the cancel from the record")
+		d := &stream.OrderDetail{TrackingID: sh.TrackingID, Header: stream.DetailHeader{
+			OrderNo: sh.StreamOrderNo, ConsignmentNo: sh.ConsignmentNo, OrderStatus: shipment.StatusCancelled}}
+		return w.apply(ctx, j, sh, targetOf(d, "", sh.TrackingID, j.options()))
+	}
+	j.log.WarnContext(ctx, "write-back dropped: Stream does not know the order")
+	return nil
+}
+
+// recordOf finds the profile's shipment of the Stream reference ref
+// without the Stream order: the Linnworks order the message names, if its
+// Stream order or consignment number is ref, else the record of the Stream
+// order number ref.
+func (w *Writer) recordOf(ctx context.Context, j *job, ref string) (*shipment.Shipment, error) {
+	id := strings.TrimSpace(j.msg.OrderID)
+	if id == "" {
+		return w.shipments.ByStreamOrder(ctx, j.p.ID, ref)
+	}
+	sh, err := w.shipments.Get(ctx, j.p.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if sh.StreamOrderNo == ref || (sh.ConsignmentNo != "" && strings.EqualFold(sh.ConsignmentNo, ref)) {
+		return sh, nil
+	}
+	return nil, shipment.ErrNotFound
+}
+
+// options are the profile settings the target depends on.
+func (j *job) options() options {
+	return options{
 		sequence: j.cfg.SequenceIdentifiers,
 		process:  j.cfg.MarkProcessedOnDelivered,
 		props:    j.cfg.VehicleExtProps,
-	})
-	return w.apply(ctx, j, sh, t)
+	}
 }
 
 // shipmentOf finds the profile's shipment of a Stream order: by its order
