@@ -10,6 +10,7 @@ import (
 	"linnstream/internal/shipment"
 	"linnstream/internal/stream"
 	"linnstream/internal/wizard"
+	"linnstream/internal/writeback"
 )
 
 // ShipmentLookup reads the shipment record of a profile's order. Every
@@ -26,7 +27,8 @@ var _ ShipmentLookup = (shipment.Store)(nil)
 // cancelled. Anything else (Stream refused, the order is dispatched, the
 // read-back failed) is an error that asks the operator to cancel the
 // consignment in Stream, naming it. Cancelling a cancelled order succeeds;
-// an order this profile never made a label for is an error.
+// an order this profile never made a label for is an error. A cancel that
+// succeeds queues a write-back of the order.
 func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLabelRequest) (*CancelLabelResponse, error) {
 	if h.streams == nil || h.creator == nil || h.shipments == nil {
 		return nil, fail("label cancellation is not configured on this server")
@@ -54,6 +56,10 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	switch sh.State {
 	case shipment.StateCancelled:
 		c.log.Info("label already cancelled", "stream_order_no", sh.StreamOrderNo)
+		// Queued again: a repeat changes nothing on the Linnworks order,
+		// and it is the way to recover a write-back the first cancel could
+		// not queue, since the dispatch poll skips cancelled orders.
+		h.queueCancelWriteBack(ctx, c, sh)
 		return &CancelLabelResponse{}, nil
 	case shipment.StatePending:
 		return nil, fail("the Stream order of order %s is still being created; try again in a minute", orderID)
@@ -79,14 +85,25 @@ func (h *Handlers) handleCancelLabel(ctx context.Context, c *call, req *CancelLa
 	if err := h.confirmCancelled(ctx, client, orderID, sh, delErr); err != nil {
 		return nil, err
 	}
-	if _, err := h.creator.Cancel(ctx, p.ID, orderID); err != nil {
+	cancelled, err := h.creator.Cancel(ctx, p.ID, orderID)
+	if err != nil {
 		if errors.Is(err, shipment.ErrNotCreated) {
 			return nil, fail("order %s changed while it was being cancelled; try again", orderID)
 		}
 		return nil, fmt.Errorf("record cancellation of stream order %s: %w", sh.StreamOrderNo, err)
 	}
 	c.log.Info("label cancelled", "stream_order_no", sh.StreamOrderNo)
+	h.queueCancelWriteBack(ctx, c, cancelled)
 	return &CancelLabelResponse{}, nil
+}
+
+// queueCancelWriteBack queues the write-back of a cancelled label, which
+// takes the run, day and stop off the Linnworks order and notes the
+// cancel. It is queued after the record says cancelled, so the write-back
+// finds the cancel there even when Stream no longer has the order.
+func (h *Handlers) queueCancelWriteBack(ctx context.Context, c *call, sh *shipment.Shipment) {
+	h.queueWriteBack(ctx, c, writeback.Message{ProfileID: sh.ProfileID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo,
+		OrderID: sh.OrderID, Source: writeback.SourceCancel})
 }
 
 // OrderReader reads an order back from Stream. *stream.Client satisfies it.

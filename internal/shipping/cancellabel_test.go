@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"linnstream/internal/shipment"
+	"linnstream/internal/writeback"
 )
 
 func TestCancelLabel(t *testing.T) {
@@ -124,7 +125,8 @@ func TestCancelLabelOfARefusedOrder(t *testing.T) {
 // TestCancelLabelBelievesOnlyStream: whatever the DELETE answers, the
 // label counts as cancelled only when Stream, read back, no longer has the
 // order or shows it cancelled; otherwise the operator is told to cancel the
-// consignment in Stream and the record stays as it was.
+// consignment in Stream and the record stays as it was. Only a confirmed
+// cancel queues a write-back, exactly one.
 func TestCancelLabelBelievesOnlyStream(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -154,12 +156,14 @@ func TestCancelLabelBelievesOnlyStream(t *testing.T) {
 		}, want: "Stream still shows its order as DELIVERED; Stream refused to cancel it: NOTCANCELLABLE", status: "DELIVERED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newLabelEnv(t, labelSetup{})
+			sent := &sentMessages{}
+			e := newLabelEnv(t, labelSetup{writebacks: sent})
 			tok := e.addProfile("sandbox", "sandbox-secret", nil)
 			if r := e.generate(labelRequest(tok, e.serviceID("sandbox", justin, courier), 700)); r.isError() {
 				t.Fatal(r.message())
 			}
 			before := e.shipmentOf(tok, 700)
+			labelled := len(sent.decoded(t))
 			if tc.before != nil {
 				tc.before(e, "700")
 			}
@@ -181,6 +185,18 @@ func TestCancelLabelBelievesOnlyStream(t *testing.T) {
 			}
 			if !tc.cancelled && after.Version != before.Version {
 				t.Errorf("a cancel that did not happen changed the record: version %d → %d", before.Version, after.Version)
+			}
+			msgs := sent.decoded(t)[labelled:]
+			want := 0
+			if tc.cancelled {
+				want = 1
+			}
+			if len(msgs) != want {
+				t.Fatalf("CancelLabel queued %d write-backs, want %d: %+v", len(msgs), want, msgs)
+			}
+			if want == 1 && (msgs[0].Source != writeback.SourceCancel || msgs[0].Ref != "700" || msgs[0].OrderID != "700" ||
+				msgs[0].Consignment != before.ConsignmentNo || msgs[0].ProfileID != before.ProfileID) {
+				t.Errorf("write-back message = %+v, want a cancel of Stream order 700, consignment %s", msgs[0], before.ConsignmentNo)
 			}
 		})
 	}

@@ -9,8 +9,9 @@ import (
 )
 
 // queueWriteBack queues a write-back message for the label's order. It is
-// best effort: the label is made, so a queueing failure is logged, not
-// returned, and the dispatch poll brings the order up to date later.
+// best effort: the label is made (or cancelled), so a queueing failure is
+// logged, not returned; the dispatch poll brings a made label's order up to
+// date later, and cancelling the label again queues a cancel's anew.
 func (h *Handlers) queueWriteBack(ctx context.Context, c *call, m writeback.Message) {
 	if h.writebacks == nil {
 		return
@@ -20,7 +21,11 @@ func (h *Handlers) queueWriteBack(ctx context.Context, c *call, m writeback.Mess
 		err = h.writebacks.Send(ctx, qm)
 	}
 	if err != nil {
-		c.log.Warn("write-back not queued; the dispatch poll will catch up", "error", err.Error(), "source", string(m.Source))
+		catchUp := "the dispatch poll will catch up"
+		if m.Source == writeback.SourceCancel {
+			catchUp = "cancelling the label again queues it"
+		}
+		c.log.Warn("write-back not queued; "+catchUp, "error", err.Error(), "source", string(m.Source))
 	}
 }
 

@@ -3,6 +3,7 @@ package shipping_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -92,5 +93,60 @@ func TestGenerateLabelSurvivesAQueueingFailure(t *testing.T) {
 	}
 	if l := e.logs.String(); !strings.Contains(l, "write-back not queued") || !strings.Contains(l, "queue unavailable") {
 		t.Errorf("the queueing failure is not logged:\n%s", l)
+	}
+}
+
+// TestCancelLabelQueuesTheWriteBack: a cancelled label queues one
+// write-back of its order; cancelling it again queues another (harmless,
+// and the way to recover one that could not be queued), a refused cancel
+// none, and a queueing failure does not fail the cancel.
+func TestCancelLabelQueuesTheWriteBack(t *testing.T) {
+	sent := &sentMessages{}
+	e := newLabelEnv(t, labelSetup{writebacks: sent})
+	tok := e.addProfile("sandbox", "sandbox-secret", nil)
+	svc := e.serviceID("sandbox", justin, courier)
+	for _, id := range []int{7101, 7102} {
+		if r := e.generate(labelRequest(tok, svc, id)); r.isError() {
+			t.Fatal(r.message())
+		}
+	}
+	labelled := len(sent.decoded(t))
+	cancel := func(id string) labelReply {
+		return e.post("CancelLabel", map[string]any{"AuthorizationToken": tok, "OrderReference": id})
+	}
+	cancels := func() []writeback.Message { return sent.decoded(t)[labelled:] }
+
+	if r := cancel("7101"); r.isError() {
+		t.Fatalf("cancel: %s", r.message())
+	}
+	sh := e.shipmentOf(tok, 7101)
+	want := writeback.Message{ProfileID: sh.ProfileID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: "7101", Source: writeback.SourceCancel}
+	if got := cancels(); len(got) != 1 || !reflect.DeepEqual(got[0], want) {
+		t.Fatalf("queued %+v, want exactly %+v", got, want)
+	}
+	if r := cancel("7101"); r.isError() {
+		t.Fatalf("second cancel: %s", r.message())
+	}
+	if got := cancels(); len(got) != 2 || !reflect.DeepEqual(got[1], want) {
+		t.Fatalf("after a second cancel queued %+v, want the same message again", got)
+	}
+
+	e.admin("plan", map[string]any{"orderNo": "7102", "run": "RUN 01", "sequence": 1, "date": "2026-03-03"})
+	e.admin("dispatch", map[string]any{"orderNo": "7102"})
+	if r := cancel("7102"); !r.isError() {
+		t.Fatalf("a dispatched order was cancelled: %s", r.raw)
+	}
+	if got := cancels(); len(got) != 2 {
+		t.Fatalf("a refused cancel queued %+v", got[2:])
+	}
+
+	sent.mu.Lock()
+	sent.fail = true
+	sent.mu.Unlock()
+	if r := cancel("7101"); r.isError() {
+		t.Fatalf("a queueing failure failed the cancel: %s", r.raw)
+	}
+	if l := e.logs.String(); !strings.Contains(l, "write-back not queued; cancelling the label again queues it") {
+		t.Errorf("the queueing failure is not logged as a cancel's:\n%s", l)
 	}
 }
