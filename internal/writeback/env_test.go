@@ -280,6 +280,20 @@ func (e *env) label(tok string, num int) []queue.Message {
 	return e.out.take()
 }
 
+// cancel cancels the order's label through CancelLabel and returns the
+// write-back messages it queued.
+func (e *env) cancel(tok string, num int) []queue.Message {
+	e.t.Helper()
+	b, _ := json.Marshal(map[string]any{"AuthorizationToken": tok, "OrderReference": strconv.Itoa(num)})
+	rec := httptest.NewRecorder()
+	e.labels.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/linnworks/CancelLabel", bytes.NewReader(b)))
+	var resp shipping.CancelLabelResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil || resp.IsError {
+		e.t.Fatalf("CancelLabel %d: %s", num, rec.Body.String())
+	}
+	return e.out.take()
+}
+
 // admin calls the Stream sandbox's admin API.
 func (e *env) admin(path string, body any) {
 	e.t.Helper()

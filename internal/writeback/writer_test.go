@@ -2,12 +2,16 @@ package writeback_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"linnstream/internal/linnworks"
 	"linnstream/internal/linnworkssandbox"
+	"linnstream/internal/stream"
 	"linnstream/internal/wizard"
 	"linnstream/internal/writeback"
 )
@@ -228,6 +232,101 @@ func TestCancelledInStream(t *testing.T) {
 	}
 	if o := e.order(num); o.Processed {
 		t.Error("a cancelled order was processed")
+	}
+}
+
+// notFound is a Stream that no longer has any order, as after a cancel
+// that deleted it; it counts the reads.
+type notFound struct{ reads atomic.Int64 }
+
+func (n *notFound) OrderReader(stream.Account) (writeback.OrderReader, error) { return n, nil }
+
+func (n *notFound) GetOrder(_ context.Context, id string) (*stream.OrderDetail, error) {
+	n.reads.Add(1)
+	return nil, fmt.Errorf("get order %s: %w", id, stream.ErrNotFound)
+}
+
+// TestCancelledByLabel: a label cancelled through CancelLabel queues one
+// write-back, which unassigns the run, day and stop and notes the cancel
+// once, whether Stream shows the order cancelled or no longer has it (then
+// the shipment record, which says cancelled, stands in for it). A repeat
+// writes nothing.
+func TestCancelledByLabel(t *testing.T) {
+	for _, gone := range []bool{false, true} {
+		name := "Stream shows it cancelled"
+		if gone {
+			name = "Stream no longer has it"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			tok := e.addProfile(nil)
+			e.writer()
+			const num = 410001
+			e.addOrder(num, "URGENT")
+			e.mustHandle(e.label(tok, num)[0].Body)
+			sh := e.shipmentOf(tok, num)
+			e.plan(sh.StreamOrderNo, "RUN 03", 4, "2026-11-23")
+			e.mustHandle(webhook(tok, sh.StreamOrderNo, "LOCKPLANNING"))
+			if got := e.tags(num); !slices.Equal(got, sorted(sent, "URGENT", run03, monday, seq04)) {
+				t.Fatalf("after planning: identifiers %v", got)
+			}
+			missing := &notFound{}
+			if gone {
+				// Stream not knowing the order of a shipment that is not
+				// cancelled still drops the message, writing nothing.
+				e.streams = missing
+				e.writer()
+				before := e.writes()
+				e.mustHandle(webhook(tok, sh.StreamOrderNo, "LOCKPLANNING"))
+				if n := e.writes() - before; n != 0 || missing.reads.Load() != 1 {
+					t.Fatalf("a live shipment's order unknown to Stream: %d Linnworks writes, %d Stream reads; want 0 and 1", n, missing.reads.Load())
+				}
+			}
+
+			msgs := e.cancel(tok, num)
+			if len(msgs) != 1 {
+				t.Fatalf("CancelLabel queued %d write-backs, want 1", len(msgs))
+			}
+			m, err := writeback.Decode(msgs[0].Body)
+			if err != nil || m.Source != writeback.SourceCancel || m.Ref != sh.StreamOrderNo || m.OrderID != strconv.Itoa(num) {
+				t.Fatalf("CancelLabel queued %+v (%v)", m, err)
+			}
+			before := e.writes()
+			e.mustHandle(msgs[0].Body)
+			if gone && missing.reads.Load() != 2 {
+				t.Fatalf("the write-back read Stream %d times, want 2 (404 each)", missing.reads.Load())
+			}
+			if got := e.tags(num); !slices.Equal(got, sorted(sent, "URGENT")) {
+				t.Errorf("after the cancel: identifiers %v, want Sent to Stream and URGENT", got)
+			}
+			want := "Stream: order " + sh.ConsignmentNo + " was cancelled in Stream"
+			if notes := e.noteTexts(num); !slices.Equal(notes, []string{want}) {
+				t.Errorf("after the cancel: notes %q, want %q", notes, want)
+			}
+			// RUN 03, MONDAY and SEQ 04 off, the note on.
+			if n := e.writes() - before; n != 4 {
+				t.Errorf("the cancel made %d Linnworks writes, want 4", n)
+			}
+			if e.order(num).Processed {
+				t.Error("a cancelled order was processed")
+			}
+			rec := e.shipmentOf(tok, num)
+			if rec.Run != "" || rec.Day != "" || rec.Sequence != 0 || rec.StreamStatus != "CANCELLED" ||
+				!slices.Equal(rec.Applied.Identifiers, []string{sent}) || !rec.Applied.HasNote("cancelled") {
+				t.Errorf("shipment record after the cancel: %+v", rec)
+			}
+
+			before, version := e.writes(), rec.Version
+			e.mustHandle(msgs[0].Body)
+			e.mustHandle(webhook(tok, sh.ConsignmentNo, "CANCELLED"))
+			if n := e.writes() - before; n != 0 {
+				t.Errorf("repeats made %d Linnworks writes", n)
+			}
+			if v := e.shipmentOf(tok, num).Version; v != version {
+				t.Errorf("repeats rewrote the shipment record (version %d → %d)", version, v)
+			}
+			e.checkJournal()
+		})
 	}
 }
 
