@@ -161,3 +161,87 @@ func TestPollBringsPlanningToLinnworks(t *testing.T) {
 		t.Fatalf("the second poll queued %d write-backs", n)
 	}
 }
+
+// With webhooks off, a label cancelled through CancelLabel still reaches
+// Linnworks: CancelLabel queues one write-back, which takes RUN 03, FRIDAY
+// and SEQ 04 (brought by the poll) off the order and adds one note naming
+// the consignment; the order keeps Sent to Stream and is not processed,
+// and the poll leaves the cancelled order alone afterwards.
+func TestCancelLabelTakesThePlanningOffTheLinnworksOrder(t *testing.T) {
+	base := startApplying(t)
+	token := newConfigured(t, base)
+	walkRest(t, base, token, map[string]string{
+		wizard.ItemWebhooksEnabled: "false", wizard.ItemDispatchSyncEnabled: "true", wizard.ItemSequenceIdentifiers: "true",
+		wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
+	svcs := post(t, base, "UserAvailableServices", map[string]string{"AuthorizationToken": token})
+	list, _ := svcs["Services"].([]any)
+	if len(list) == 0 {
+		t.Fatalf("no services: %v", svcs)
+	}
+	serviceID := list[0].(map[string]any)["ServiceUniqueId"].(string)
+	label := post(t, base, "GenerateLabel", map[string]any{"AuthorizationToken": token, "Name": "Amelia Clarke",
+		"AddressLine1": "7 Orchard Close", "Town": "Reading", "CountryCode": "GB", "Postalcode": "RG1 3AZ",
+		"OrderId": 100002, "OrderReference": "#5002", "ServiceId": serviceID,
+		"Packages": []map[string]any{{"SequenceNumber": 1, "PackageWeight": 2300, "PackageFormat": "PARCEL",
+			"Items": []map[string]any{{"ItemName": "Oak Table Lamp", "ProductCode": "LAMP-OAK-02", "Quantity": 1, "UnitWeight": 2300}}}}})
+	if label["IsError"] != false {
+		t.Fatalf("GenerateLabel: %v", label["ErrorMessage"])
+	}
+	pollDrained(t, base)
+	postAdmin(t, base+streamSandboxPrefix+"/admin/plan", `{"orderNo":"100002","run":"RUN 03","sequence":4,"date":"2026-12-04"}`)
+	if s := pollNow(t, base); s.Queued != 1 {
+		t.Fatalf("poll after planning: %+v, want one write-back queued", s)
+	}
+	pollDrained(t, base)
+	order := func() linnworkssandbox.AdminOrder {
+		var o linnworkssandbox.AdminOrder
+		getJSON(t, base+linnworksSandboxPrefix+"/admin/orders/100002", &o)
+		return o
+	}
+	planned := order()
+	if !shows(planned, "Sent to Stream", "RUN 03", "FRIDAY", "SEQ 04") {
+		t.Fatalf("after planning the Linnworks order shows %v", identifierNames(planned))
+	}
+
+	sent := writeBackQueue(t, base).Sent
+	if r := post(t, base, "CancelLabel", map[string]any{"AuthorizationToken": token, "OrderReference": "100002"}); r["IsError"] != false {
+		t.Fatalf("CancelLabel: %v", r["ErrorMessage"])
+	}
+	if n := writeBackQueue(t, base).Sent - sent; n != 1 {
+		t.Fatalf("CancelLabel queued %d write-backs, want 1", n)
+	}
+	pollDrained(t, base)
+	var hooks sandboxHooks
+	getJSON(t, base+streamSandboxPrefix+"/admin/webhooks", &hooks)
+	if len(hooks.Deliveries) != 0 {
+		t.Fatalf("with webhooks off the sandbox sent %d webhooks", len(hooks.Deliveries))
+	}
+	var streamOrder struct{ ConsignmentNo, OrderStatus string }
+	getJSON(t, base+streamSandboxPrefix+"/admin/orders/100002", &streamOrder)
+	if streamOrder.OrderStatus != "CANCELLED" || streamOrder.ConsignmentNo == "" {
+		t.Fatalf("the Stream order after CancelLabel: %+v", streamOrder)
+	}
+
+	o := order()
+	if !shows(o, "Sent to Stream") || !showsNone(o, "RUN 03", "FRIDAY", "SEQ 04") {
+		t.Errorf("after the cancel the Linnworks order shows %v, want Sent to Stream without RUN 03, FRIDAY or SEQ 04", identifierNames(o))
+	}
+	var added []string
+	for _, n := range o.Notes[len(planned.Notes):] {
+		added = append(added, n.Note)
+	}
+	if want := "Stream: order " + streamOrder.ConsignmentNo + " was cancelled in Stream"; !slices.Equal(added, []string{want}) {
+		t.Errorf("the cancel added the notes %q, want %q", added, want)
+	}
+	if o.Processed {
+		t.Error("the cancelled order was processed")
+	}
+
+	sent = writeBackQueue(t, base).Sent
+	if s := pollNow(t, base); s.Considered != 0 || s.Queued != 0 {
+		t.Errorf("poll after the cancel: %+v, want the cancelled order left alone", s)
+	}
+	if n := writeBackQueue(t, base).Sent - sent; n != 0 {
+		t.Errorf("the poll after the cancel queued %d write-backs", n)
+	}
+}
