@@ -30,9 +30,9 @@ type wire struct {
 	mu          sync.Mutex
 	seen        map[string]bool
 	hooks       map[string]bool // webhook keys and auth headers Stream sent
-	streamRead  bool // the next GET of Stream's depots answers 500 with an echo
-	streamWrite bool // the next POST of a Stream order answers 500 with an echo
-	linnworks   bool // the next Linnworks API call (not the authorisation) answers 400 with an echo
+	streamRead  bool            // the next GET of Stream's depots answers 500 with an echo
+	streamWrite bool            // the next POST of a Stream order answers 500 with an echo
+	linnworks   bool            // the next Linnworks API call (not the authorisation) answers 400 with an echo
 }
 
 func (w *wire) secrets() []string {
