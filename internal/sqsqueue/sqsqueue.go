@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -122,41 +123,157 @@ func check(m queue.Message) error {
 	return nil
 }
 
+// The retry backoff of a message the consumer reports failed: it is
+// received again FirstRetryDelay after its first failed receive, the delay
+// doubling with each further one up to MaxRetryDelay, so 30 s, 1 min,
+// 2 min, 4 min, then 5 min; with the template's five receives a message
+// that keeps failing reaches the dead-letter queue about 12 minutes after
+// its first. The first retry comes soon, for a blip (a throttled call, a
+// lost connection); the later ones give an outage of Linnworks or Stream
+// time to pass. The cap stays below the visibility timeout of every queue
+// the consumer reads (360 s and 1800 s in template.yaml): the backoff only
+// ever brings a retry forward from what the queue alone would do, so a
+// message whose delay could not be set is late, never early, and a FIFO
+// group is held up for 5 minutes at most (SQS would allow 12 hours). The
+// in-process queue of make run doubles from 1 s to the same 5-minute cap
+// (localqueue.DefaultBaseBackoff, DefaultMaxBackoff): short enough there
+// for a person trying it by hand.
+const (
+	FirstRetryDelay = 30 * time.Second
+	MaxRetryDelay   = 5 * time.Minute
+)
+
+// RetryDelay is how long a message that failed its receives-th receive
+// waits before it is received again (see FirstRetryDelay).
+func RetryDelay(receives int) time.Duration {
+	d := FirstRetryDelay
+	for i := 1; i < receives && d < MaxRetryDelay; i++ {
+		d *= 2
+	}
+	return min(d, MaxRetryDelay)
+}
+
+// VisibilityAPI is the part of the SQS client the Consumer uses to delay a
+// failed message's next receive.
+type VisibilityAPI interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+var _ VisibilityAPI = (*sqs.Client)(nil)
+
+// ConsumerOption configures a Consumer.
+type ConsumerOption func(*consumerConfig)
+
+type consumerConfig struct {
+	visibility VisibilityAPI
+}
+
+// WithBackoff has the Consumer delay each failed message's next receive by
+// RetryDelay of its receive count, with api. Without it (or with a nil
+// api) a failed message comes back after the queue's visibility timeout,
+// every time.
+func WithBackoff(api VisibilityAPI) ConsumerOption {
+	return func(c *consumerConfig) { c.visibility = api }
+}
+
 // Consumer returns a Lambda handler of SQS events that calls h once per
 // message, in order, and reports the messages that failed as batch item
 // failures. Once a message of a FIFO group fails, the later messages of
 // that group in the batch are reported failed without being handled, so
 // the group keeps its order when SQS delivers them again. Messages left
 // when the invocation's context ends are reported failed too.
-func Consumer(h queue.Handler, logger *slog.Logger) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+//
+// With WithBackoff, a failed message is made visible again after
+// RetryDelay of its receive count, and the messages of its group behind it
+// after the same delay, so the group comes back together. A delay that
+// cannot be set is only logged: the message then comes back after the
+// queue's visibility timeout, as without the option. Messages left when
+// the context ended keep the queue's timeout (there is no time left to
+// call SQS).
+func Consumer(h queue.Handler, logger *slog.Logger, opts ...ConsumerOption) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var cfg consumerConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		var resp events.SQSEventResponse
-		failed := map[string]bool{}
+		// failed holds, per FIFO group with a failed message, the delay
+		// its messages wait before they are received again.
+		failed := map[string]time.Duration{}
 		for _, rec := range ev.Records {
 			group := rec.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]
-			fail := func() {
+			fail := func(delay time.Duration) {
 				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 				if group != "" { // a standard queue's messages have no order to keep
-					failed[group] = true
+					if _, ok := failed[group]; !ok {
+						failed[group] = delay
+					}
+				}
+				if cfg.visibility != nil && ctx.Err() == nil {
+					cfg.delay(ctx, logger, rec, delay)
 				}
 			}
-			switch {
-			case failed[group], ctx.Err() != nil:
-				fail()
+			if delay, ok := failed[group]; ok || ctx.Err() != nil {
+				fail(delay)
 				continue
 			}
 			if err := call(ctx, h, []byte(rec.Body)); err != nil {
+				receives := receiveCount(rec)
 				logger.Warn("queued message failed; SQS delivers it again",
-					"messageId", rec.MessageId, "receives", rec.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)],
-					"error", err.Error())
-				fail()
+					"messageId", rec.MessageId, "receives", receives, "error", err.Error())
+				fail(RetryDelay(receives))
 			}
 		}
 		return resp, nil
 	}
+}
+
+// delay makes the message visible again after d. A failure is logged and
+// otherwise ignored: the queue's visibility timeout brings the message
+// back anyway, only later.
+func (c consumerConfig) delay(ctx context.Context, logger *slog.Logger, rec events.SQSMessage, d time.Duration) {
+	url, err := QueueURL(rec.EventSourceARN)
+	if err == nil {
+		_, err = c.visibility.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
+			ReceiptHandle: aws.String(rec.ReceiptHandle), VisibilityTimeout: int32(d / time.Second)})
+	}
+	if err != nil {
+		logger.Warn("could not delay the failed message's next receive; it comes back after the queue's visibility timeout",
+			"messageId", rec.MessageId, "delay", d.String(), "error", err.Error())
+		return
+	}
+	logger.Info("failed message delayed", "messageId", rec.MessageId, "delay", d.String())
+}
+
+// receiveCount is how many times SQS has delivered the message, this time
+// included; 1 if the event does not say.
+func receiveCount(rec events.SQSMessage) int {
+	n, err := strconv.Atoi(rec.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+// QueueURL is the URL of the queue with the ARN, as an event's records
+// name their queue (arn:PARTITION:sqs:REGION:ACCOUNT:NAME). It is built
+// rather than asked of GetQueueUrl: that would be a call per cold start
+// and a permission the consumers' roles do not have, and SQS finds a
+// queue by the account and name in its URL's path, whatever endpoint the
+// client was sent to (so moto does too).
+func QueueURL(arn string) (string, error) {
+	parts := strings.Split(arn, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
+		return "", fmt.Errorf("%q is not the ARN of an SQS queue", arn)
+	}
+	domain := "amazonaws.com"
+	if parts[1] == "aws-cn" {
+		domain = "amazonaws.com.cn"
+	}
+	return fmt.Sprintf("https://sqs.%s.%s/%s/%s", parts[3], domain, parts[4], parts[5]), nil
 }
 
 // call runs the handler, turning a panic into a failure of that message
