@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
@@ -39,21 +40,28 @@ const (
 // Load builds the dependencies from the environment; opts adjust how the
 // AWS configuration is loaded.
 func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.Deps, error) {
+	deps, _, err := load(ctx, opts...)
+	return deps, err
+}
+
+// load is Load that also returns the AWS configuration, for the clients
+// the dependencies do not hold.
+func load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.Deps, aws.Config, error) {
 	logger := app.NewLogger(os.Stdout, os.Getenv(EnvLogLevel))
 	profilesTable := os.Getenv(dynamo.EnvProfilesTable)
 	shipmentsTable := os.Getenv(dynamo.EnvShipmentsTable)
 	keyID := os.Getenv(kmssealer.EnvKeyID)
 	if profilesTable == "" || shipmentsTable == "" || keyID == "" {
-		return nil, fmt.Errorf("%s, %s and %s must be set", dynamo.EnvProfilesTable, dynamo.EnvShipmentsTable, kmssealer.EnvKeyID)
+		return nil, aws.Config{}, fmt.Errorf("%s, %s and %s must be set", dynamo.EnvProfilesTable, dynamo.EnvShipmentsTable, kmssealer.EnvKeyID)
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("load AWS configuration: %w", err)
+		return nil, aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}
 	db := dynamodb.NewFromConfig(cfg)
 	sealer, err := kmssealer.New(kms.NewFromConfig(cfg), keyID)
 	if err != nil {
-		return nil, err
+		return nil, aws.Config{}, err
 	}
 	streamOpts := []stream.Option{stream.WithLogger(logger)}
 	var lw *linnworks.Client
@@ -61,7 +69,7 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.De
 		lw, err = linnworks.New(linnworks.Config{ApplicationID: id, ApplicationSecret: os.Getenv(EnvLinnworksAppSecret)},
 			linnworks.WithLogger(logger))
 		if err != nil {
-			return nil, err
+			return nil, aws.Config{}, err
 		}
 	}
 	deps := &app.Deps{
@@ -78,10 +86,10 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (*app.De
 	// the right to send to it).
 	if url := os.Getenv(sqsqueue.EnvWriteBackQueueURL); url != "" {
 		if deps.Writeback, err = sqsqueue.NewSender(sqs.NewFromConfig(cfg), url); err != nil {
-			return nil, err
+			return nil, aws.Config{}, err
 		}
 	}
-	return deps, nil
+	return deps, cfg, nil
 }
 
 // RequestID is API Gateway's id of the request, so log lines match the
@@ -134,6 +142,18 @@ func loaded[H any](ctx context.Context, opts []func(*config.LoadOptions) error, 
 		return none, err
 	}
 	return on(deps)
+}
+
+// consumer builds an SQS consumer's handler with on, on the dependencies
+// Load builds, backing off failed messages with an SQS client of the same
+// configuration (the function's role may change the visibility of its
+// queue's messages).
+func consumer(ctx context.Context, opts []func(*config.LoadOptions) error, on func(*app.Deps, ...sqsqueue.ConsumerOption) (sqsHandler, error)) (sqsHandler, error) {
+	deps, cfg, err := load(ctx, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return on(deps, sqsqueue.WithBackoff(sqs.NewFromConfig(cfg)))
 }
 
 // The handlers of the functions outside the HTTP API: an SQS consumer

@@ -52,15 +52,18 @@ func SyncScheduler(ctx context.Context, opts ...func(*config.LoadOptions) error)
 
 // SyncWorker builds the worker function's handler: an SQS consumer of the
 // sync queue (partial batch responses) running one profile's sync per job,
-// under the invocation's deadline. Its write-backs are applied in the
-// function: one that fails stops the run and fails the job, and the next
-// run queues again what Linnworks does not show yet.
+// under the invocation's deadline; a failed job is delayed by
+// sqsqueue.RetryDelay before SQS delivers it again. Its write-backs are
+// applied in the function: one that fails stops the run and fails the job,
+// and the next run queues again what Linnworks does not show yet.
 func SyncWorker(ctx context.Context, opts ...func(*config.LoadOptions) error) (sqsHandler, error) {
-	return loaded(ctx, opts, SyncWorkerOn)
+	return consumer(ctx, opts, SyncWorkerOn)
 }
 
-// SyncWorkerOn is SyncWorker on dependencies already built.
-func SyncWorkerOn(deps *app.Deps) (sqsHandler, error) {
+// SyncWorkerOn is SyncWorker on dependencies already built; without
+// sqsqueue.WithBackoff among opts a failed job comes back after the
+// queue's visibility timeout.
+func SyncWorkerOn(deps *app.Deps, opts ...sqsqueue.ConsumerOption) (sqsHandler, error) {
 	writer, err := deps.WritebackConsumer()
 	if err != nil {
 		return nil, err
@@ -69,7 +72,7 @@ func SyncWorkerOn(deps *app.Deps) (sqsHandler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sqsqueue.Consumer(worker.Handle, deps.Logger), nil
+	return sqsqueue.Consumer(worker.Handle, deps.Logger, opts...), nil
 }
 
 // StartSyncScheduler runs the scheduler function; it never returns.

@@ -12,19 +12,22 @@ import (
 // WriteBack builds the write-back function's handler: an SQS consumer of
 // the write-back queue (partial batch responses) that brings one Linnworks
 // order up to date per message. A message that fails is reported as a
-// batch item failure, so SQS delivers it again and, after the queue's
-// maximum receives, moves it to the dead-letter queue.
+// batch item failure and delayed by sqsqueue.RetryDelay, so SQS delivers
+// it again with backoff and, after the queue's maximum receives, moves it
+// to the dead-letter queue.
 func WriteBack(ctx context.Context, opts ...func(*config.LoadOptions) error) (sqsHandler, error) {
-	return loaded(ctx, opts, WriteBackOn)
+	return consumer(ctx, opts, WriteBackOn)
 }
 
-// WriteBackOn is WriteBack on dependencies already built.
-func WriteBackOn(deps *app.Deps) (sqsHandler, error) {
+// WriteBackOn is WriteBack on dependencies already built; without
+// sqsqueue.WithBackoff among opts a failed message comes back after the
+// queue's visibility timeout.
+func WriteBackOn(deps *app.Deps, opts ...sqsqueue.ConsumerOption) (sqsHandler, error) {
 	writer, err := deps.WritebackConsumer()
 	if err != nil {
 		return nil, err
 	}
-	return sqsqueue.Consumer(writer.Handle, deps.Logger), nil
+	return sqsqueue.Consumer(writer.Handle, deps.Logger, opts...), nil
 }
 
 // StartWriteBack runs the write-back function; it never returns.
