@@ -84,6 +84,9 @@ func (r *recorder) grants(service, op string, in any) []grant {
 		if v, ok := in.(*sqs.SendMessageBatchInput); ok {
 			return []grant{{"sqs:SendMessage", r.queue(v.QueueUrl)}}
 		}
+		if v, ok := in.(*sqs.ChangeMessageVisibilityInput); ok {
+			return []grant{{"sqs:ChangeMessageVisibility", r.queue(v.QueueUrl)}}
+		}
 	case "DynamoDB":
 		switch v := in.(type) {
 		case *dynamodb.GetItemInput:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -43,6 +44,7 @@ type lambdaDay struct {
 	ctx      context.Context
 	sqs      *sqs.Client
 	queueURL string
+	queueARN string
 	rec      *recorder
 	stream   *httptest.Server
 	lw       *linnworkssandbox.Sandbox
@@ -74,14 +76,26 @@ func newLambdaDay(t *testing.T, processOnDelivered bool) *lambdaDay {
 	tables := awsenvtest.Env(t, srv)
 	profiles, shipments := tables.Profiles, tables.Shipments
 	d := &lambdaDay{t: t, ctx: mototest.Context(t), sqs: srv.SQS(), queueURL: mototest.WriteBackQueue(t)}
+	attrs, err := d.sqs.GetQueueAttributes(d.ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(d.queueURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.queueARN = attrs.Attributes["QueueArn"]
+	// The consumer names the queue by the URL it builds from the event's
+	// ARN, moto's clients by the URL moto gave.
+	builtURL, err := sqsqueue.QueueURL(d.queueARN)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d.rec = &recorder{tables: map[string]string{profiles: "ProfilesTable", shipments: "ShipmentsTable"},
-		keyLogical: "SecretsKey", queues: map[string]string{d.queueURL: "WriteBackQueue"}, seen: map[string]map[grant]bool{}}
+		keyLogical: "SecretsKey", queues: map[string]string{d.queueURL: "WriteBackQueue", builtURL: "WriteBackQueue"},
+		seen: map[string]map[grant]bool{}}
 
 	// Deployed functions reach Stream over https only (TestMain trusts
 	// httptest's certificate).
 	d.stream = httptest.NewTLSServer(streamsandbox.New(streamsandbox.Options{RateLimit: 1 << 20}))
 	t.Cleanup(d.stream.Close)
-	var err error
 	if d.lw, err = linnworkssandbox.New(linnworkssandbox.Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +107,13 @@ func newLambdaDay(t *testing.T, processOnDelivered bool) *lambdaDay {
 	t.Setenv(sqsqueue.EnvWriteBackQueueURL, d.queueURL)
 	d.label, d.receiver = d.load("GenerateLabelFunction", lws.URL), d.load("StreamWebhookFunction", lws.URL)
 	t.Setenv(sqsqueue.EnvWriteBackQueueURL, "")
-	if d.consumer, err = awsenv.WriteBackOn(d.load("WriteBackFunction", lws.URL)); err != nil {
+	// The consumer backs off failed messages with the function's own SQS
+	// client, as awsenv.WriteBack builds it.
+	cfg, err := config.LoadDefaultConfig(d.ctx, d.rec.option())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.consumer, err = awsenv.WriteBackOn(d.load("WriteBackFunction", lws.URL), sqsqueue.WithBackoff(sqs.NewFromConfig(cfg))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.label.Linnworks.EnsureIdentifiers(d.ctx, linnworkssandbox.DefaultInstallToken, "https://integration.example.test/identifiers"); err != nil {
@@ -186,7 +206,7 @@ func (d *lambdaDay) admin(action string, body map[string]any) {
 // empty: receives up to ten messages, hands them to the WriteBackFunction's
 // handler as one event, deletes those it does not report failed and makes
 // the failed ones visible again at once (Lambda would wait out the
-// visibility timeout). It returns the number of messages handed over.
+// consumer's backoff). It returns the number of messages handed over.
 func (d *lambdaDay) consume() int {
 	d.t.Helper()
 	handed := 0
@@ -205,7 +225,7 @@ func (d *lambdaDay) consume() int {
 		var ev events.SQSEvent
 		for _, m := range got.Messages {
 			ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle),
-				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", AWSRegion: mototest.Region})
+				Body: aws.ToString(m.Body), Attributes: m.Attributes, EventSource: "aws:sqs", EventSourceARN: d.queueARN, AWSRegion: mototest.Region})
 		}
 		handed += len(ev.Records)
 		d.rec.start("WriteBackFunction")
@@ -298,6 +318,16 @@ func TestWriteBackFunctionOnMoto(t *testing.T) {
 			if !ok || o.Processed != process {
 				t.Errorf("after delivery the order shows %v, processed %v; want processed %v", o.Identifiers, o.Processed, process)
 			}
+			// A message the write-back cannot read fails every receive,
+			// backed off each time, until it leaves for the dead-letter
+			// queue.
+			if _, err := d.sqs.SendMessage(d.ctx, &sqs.SendMessageInput{QueueUrl: aws.String(d.queueURL), MessageBody: aws.String("not a write-back"),
+				MessageGroupId: aws.String("unreadable"), MessageDeduplicationId: aws.String("unreadable")}); err != nil {
+				t.Fatal(err)
+			}
+			if n := d.consume(); n != 5 {
+				t.Errorf("the unreadable message was handed over %d times, want 5 (then the dead-letter queue)", n)
+			}
 			attrs, err := d.sqs.GetQueueAttributes(d.ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(d.queueURL),
 				AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
 					sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
@@ -308,7 +338,8 @@ func TestWriteBackFunctionOnMoto(t *testing.T) {
 				t.Errorf("the queue still holds messages: %v", attrs.Attributes)
 			}
 			checkPolicies(t, d.rec)
-			if !d.rec.seen["WriteBackFunction"][grant{"dynamodb:Query", "ShipmentsTable/index/streamOrder-index"}] {
+			if !d.rec.seen["WriteBackFunction"][grant{"dynamodb:Query", "ShipmentsTable/index/streamOrder-index"}] ||
+				!d.rec.seen["WriteBackFunction"][grant{"sqs:ChangeMessageVisibility", "WriteBackQueue"}] {
 				t.Errorf("the write-back's calls were not recorded: %v", d.rec.seen["WriteBackFunction"])
 			}
 		})
