@@ -38,15 +38,6 @@ func TestRetryDelayDoublesUpToTheCap(t *testing.T) {
 	}
 }
 
-// The cap must stay below the visibility timeouts of the queues the
-// consumers read (template.yaml's 360 s is the shorter), or a delay set
-// would hold a message longer than the queue alone does.
-func TestMaxRetryDelayIsBelowTheQueuesVisibilityTimeout(t *testing.T) {
-	if sqsqueue.MaxRetryDelay >= 360*time.Second {
-		t.Fatalf("MaxRetryDelay = %v, want below WriteBackQueue's 360 s visibility timeout", sqsqueue.MaxRetryDelay)
-	}
-}
-
 func TestQueueURL(t *testing.T) {
 	for arn, want := range map[string]string{
 		"arn:aws:sqs:eu-west-2:123456789012:linnstream-prod-writeback.fifo": "https://sqs.eu-west-2.amazonaws.com/123456789012/linnstream-prod-writeback.fifo",

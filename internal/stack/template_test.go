@@ -13,6 +13,7 @@ import (
 
 	"linnstream/internal/mototest"
 	"linnstream/internal/shipping"
+	"linnstream/internal/sqsqueue"
 	"linnstream/internal/stack/stacktest"
 )
 
@@ -660,5 +661,38 @@ func TestDispatchPollWiring(t *testing.T) {
 	raw, _ := json.Marshal(alarm.Properties)
 	if !ok || !strings.Contains(string(raw), `"MetricName":"Errors"`) || !strings.Contains(string(raw), `"Ref":"DispatchPollFunction"`) {
 		t.Errorf("DispatchPollErrorsAlarm = %s, want the poll's Errors", raw)
+	}
+}
+
+// The consumers' retry backoff stays below the visibility timeout of every
+// queue a function consumes, so a delay it sets only ever brings a retry
+// forward from what the queue alone would do (see sqsqueue.MaxRetryDelay).
+func TestRetryBackoffIsBelowTheConsumedQueuesVisibilityTimeout(t *testing.T) {
+	_, out := transformed(t)
+	var queues []string
+	for _, r := range out.Resources {
+		if r.Type != "AWS::Lambda::EventSourceMapping" {
+			continue
+		}
+		var src struct {
+			GetAtt []string `json:"Fn::GetAtt"`
+		}
+		raw, _ := json.Marshal(r.Properties["EventSourceArn"])
+		if json.Unmarshal(raw, &src) != nil || len(src.GetAtt) != 2 || out.Resources[src.GetAtt[0]].Type != "AWS::SQS::Queue" {
+			continue
+		}
+		queues = append(queues, src.GetAtt[0])
+		// A queue without the property has SQS's default of 30 s.
+		vis, ok := out.Resources[src.GetAtt[0]].Properties["VisibilityTimeout"].(float64)
+		if !ok {
+			vis = 30
+		}
+		if time.Duration(vis)*time.Second <= sqsqueue.MaxRetryDelay {
+			t.Errorf("%s VisibilityTimeout = %v s, want above the consumers' longest backoff, %v", src.GetAtt[0], vis, sqsqueue.MaxRetryDelay)
+		}
+	}
+	slices.Sort(queues)
+	if !slices.Equal(queues, []string{"SyncQueue", "WriteBackQueue"}) {
+		t.Errorf("SQS event sources read %v, want SyncQueue and WriteBackQueue", queues)
 	}
 }
