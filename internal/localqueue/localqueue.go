@@ -18,7 +18,9 @@ import (
 	"linnstream/internal/queue"
 )
 
-// Defaults, as SQS FIFO and the template use them.
+// Defaults, as SQS FIFO and the template use them. The backoff doubles to
+// the same cap as the SQS consumers' (sqsqueue.FirstRetryDelay), from a
+// shorter first wait, for someone trying make run by hand.
 const (
 	DefaultMaxReceives = 5
 	DefaultDedupWindow = 5 * time.Minute

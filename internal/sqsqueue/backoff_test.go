@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"linnstream/internal/localqueue"
 	"linnstream/internal/mototest"
 	"linnstream/internal/queue"
 	"linnstream/internal/sqsqueue"
@@ -35,6 +36,14 @@ func TestRetryDelayDoublesUpToTheCap(t *testing.T) {
 		if got := sqsqueue.RetryDelay(n); got != d {
 			t.Errorf("RetryDelay(%d) = %v, want %v", n, got, d)
 		}
+	}
+}
+
+// make run's in-process queue starts sooner but waits, at most, as long.
+func TestLocalQueueBacksOffToTheSameCap(t *testing.T) {
+	if localqueue.DefaultMaxBackoff != sqsqueue.MaxRetryDelay || localqueue.DefaultBaseBackoff > sqsqueue.FirstRetryDelay {
+		t.Fatalf("localqueue backs off from %v to %v, sqsqueue from %v to %v: want the same cap",
+			localqueue.DefaultBaseBackoff, localqueue.DefaultMaxBackoff, sqsqueue.FirstRetryDelay, sqsqueue.MaxRetryDelay)
 	}
 }
 

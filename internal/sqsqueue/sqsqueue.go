@@ -128,16 +128,16 @@ func check(m queue.Message) error {
 // doubling with each further one up to MaxRetryDelay, so 30 s, 1 min,
 // 2 min, 4 min, then 5 min; with the template's five receives a message
 // that keeps failing reaches the dead-letter queue about 12 minutes after
-// its first. The first retry comes soon, for a blip (a throttled call, a
-// lost connection); the later ones give an outage of Linnworks or Stream
-// time to pass. The cap stays below the visibility timeout of every queue
-// the consumer reads (360 s and 1800 s in template.yaml): the backoff only
-// ever brings a retry forward from what the queue alone would do, so a
-// message whose delay could not be set is late, never early, and a FIFO
-// group is held up for 5 minutes at most (SQS would allow 12 hours). The
-// in-process queue of make run doubles from 1 s to the same 5-minute cap
-// (localqueue.DefaultBaseBackoff, DefaultMaxBackoff): short enough there
-// for a person trying it by hand.
+// its first failure. The first retry comes soon, for a blip (a throttled
+// call, a lost connection); the later ones give an outage of Linnworks or
+// Stream time to pass. The cap stays below the visibility timeout of every
+// queue the consumers read (360 s and 1800 s in template.yaml; the stack's
+// tests check it), so the backoff only ever brings a retry forward from
+// what the queue alone would do: a message whose delay could not be set
+// comes back later, never sooner, and a failure holds its FIFO group back
+// 5 minutes at most (SQS would allow 12 hours). The in-process queue of
+// make run doubles from 1 s to the same cap (localqueue.DefaultBaseBackoff,
+// DefaultMaxBackoff), sooner for someone trying it by hand.
 const (
 	FirstRetryDelay = 30 * time.Second
 	MaxRetryDelay   = 5 * time.Minute
