@@ -187,9 +187,9 @@ func WithBackoff(api VisibilityAPI) ConsumerOption {
 // RetryDelay of its receive count, and the messages of its group behind it
 // after the same delay, so the group comes back together. A delay that
 // cannot be set is only logged: the message then comes back after the
-// queue's visibility timeout, as without the option. Messages left when
-// the context ended keep the queue's timeout (there is no time left to
-// call SQS).
+// queue's visibility timeout, as without the option. Once the context has
+// ended no delay is set (there is no time left to call SQS): the messages
+// failed then keep the queue's timeout.
 func Consumer(h queue.Handler, logger *slog.Logger, opts ...ConsumerOption) func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -263,7 +263,7 @@ func receiveCount(rec events.SQSMessage) int {
 // rather than asked of GetQueueUrl: that would be a call per cold start
 // and a permission the consumers' roles do not have, and SQS finds a
 // queue by the account and name in its URL's path, whatever endpoint the
-// client was sent to (so moto does too).
+// client sends the request to (moto by the name alone).
 func QueueURL(arn string) (string, error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
