@@ -259,11 +259,11 @@ func receiveCount(rec events.SQSMessage) int {
 }
 
 // QueueURL is the URL of the queue with the ARN, as an event's records
-// name their queue (arn:PARTITION:sqs:REGION:ACCOUNT:NAME). It is built
-// rather than asked of GetQueueUrl: that would be a call per cold start
-// and a permission the consumers' roles do not have, and SQS finds a
-// queue by the account and name in its URL's path, whatever endpoint the
-// client sends the request to (moto by the name alone).
+// name their queue (arn:PARTITION:sqs:REGION:ACCOUNT:NAME): the URL
+// GetQueueUrl answers on AWS, https://sqs.REGION.amazonaws.com/ACCOUNT/NAME.
+// It is built rather than asked for: asking would cost a call per cold
+// start and a permission (sqs:GetQueueUrl) the consumers' roles do not
+// have. Moto finds a queue by the name at the URL's end, whatever its host.
 func QueueURL(arn string) (string, error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
