@@ -347,7 +347,7 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 		}
 		want := []string(nil)
 		switch id {
-		case "StreamWebhookFunctionRole", "GenerateLabelFunctionRole", "DispatchPollFunctionRole":
+		case "StreamWebhookFunctionRole", "GenerateLabelFunctionRole", "CancelLabelFunctionRole", "DispatchPollFunctionRole":
 			want = []string{`sqs:SendMessage on {"Fn::GetAtt":["WriteBackQueue","Arn"]}`}
 		case "WriteBackFunctionRole":
 			for _, a := range consumerSQSActions {
@@ -358,7 +358,7 @@ func TestOnlyProducersSendToTheWriteBackQueue(t *testing.T) {
 			t.Errorf("%s SQS permissions %v, want %v", id, sqsActions, want)
 		}
 	}
-	for _, id := range []string{"StreamWebhookFunction", "GenerateLabelFunction", "DispatchPollFunction"} {
+	for _, id := range []string{"StreamWebhookFunction", "GenerateLabelFunction", "CancelLabelFunction", "DispatchPollFunction"} {
 		env, _ := json.Marshal(out.Resources[id].Properties["Environment"])
 		if !strings.Contains(string(env), `"WRITEBACK_QUEUE_URL":{"Ref":"WriteBackQueue"}`) {
 			t.Errorf("%s environment %s does not name the write-back queue", id, env)
