@@ -422,10 +422,10 @@ func TestEventScenarioOnLocalAdapters(t *testing.T) {
 		}
 		return res
 	})
-	// No consumer is plugged in, so the messages of the two labels and of
-	// the webhook wait.
-	if st := env.WriteBack.Stats(); w.webhooks != 1 || st.Sent != 3 || st.Waiting != 3 {
-		t.Errorf("after 2 labels and %d webhook(s) the write-back queue holds %+v, want three messages waiting", w.webhooks, st)
+	// No consumer is plugged in, so the messages of the two labels, of the
+	// webhook and of the cancelled label wait.
+	if st := env.WriteBack.Stats(); w.webhooks != 1 || st.Sent != 4 || st.Waiting != 4 {
+		t.Errorf("after 2 labels, %d webhook(s) and a cancel the write-back queue holds %+v, want four messages waiting", w.webhooks, st)
 	}
 }
 
