@@ -97,13 +97,14 @@ func pollNow(t *testing.T, base string) dispatchpoll.Summary {
 	return answer.Profiles[0]
 }
 
-// With webhooks off and DISPATCH_SYNC on, planning an order in Stream
-// reaches Linnworks only through the poll: POST /local/poll sees the
-// change, queues one write-back, and the Linnworks order shows RUN 03,
-// FRIDAY and SEQ 04. A second poll with nothing changed queues nothing.
-func TestPollBringsPlanningToLinnworks(t *testing.T) {
-	base := startApplying(t)
-	token := newConfigured(t, base)
+// labelledWithoutWebhooks starts the local runtime with a profile whose
+// webhooks are off and DISPATCH_SYNC on, labels seeded order 100002 and
+// waits for the label's write-back; it answers the base URL and the
+// profile's AuthorizationToken.
+func labelledWithoutWebhooks(t *testing.T) (base, token string) {
+	t.Helper()
+	base = startApplying(t)
+	token = newConfigured(t, base)
 	walkRest(t, base, token, map[string]string{
 		wizard.ItemWebhooksEnabled: "false", wizard.ItemDispatchSyncEnabled: "true", wizard.ItemSequenceIdentifiers: "true",
 		wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
@@ -122,6 +123,15 @@ func TestPollBringsPlanningToLinnworks(t *testing.T) {
 		t.Fatalf("GenerateLabel: %v", label["ErrorMessage"])
 	}
 	pollDrained(t, base)
+	return base, token
+}
+
+// With webhooks off and DISPATCH_SYNC on, planning an order in Stream
+// reaches Linnworks only through the poll: POST /local/poll sees the
+// change, queues one write-back, and the Linnworks order shows RUN 03,
+// FRIDAY and SEQ 04. A second poll with nothing changed queues nothing.
+func TestPollBringsPlanningToLinnworks(t *testing.T) {
+	base, _ := labelledWithoutWebhooks(t)
 	if s := pollNow(t, base); s.Considered != 1 || s.Queued != 0 || s.Calls != 1 || !s.Finished {
 		t.Fatalf("poll before planning: %+v, want the order read and nothing queued", s)
 	}
@@ -168,26 +178,7 @@ func TestPollBringsPlanningToLinnworks(t *testing.T) {
 // the consignment; the order keeps Sent to Stream and is not processed,
 // and the poll leaves the cancelled order alone afterwards.
 func TestCancelLabelTakesThePlanningOffTheLinnworksOrder(t *testing.T) {
-	base := startApplying(t)
-	token := newConfigured(t, base)
-	walkRest(t, base, token, map[string]string{
-		wizard.ItemWebhooksEnabled: "false", wizard.ItemDispatchSyncEnabled: "true", wizard.ItemSequenceIdentifiers: "true",
-		wizard.ItemLinnworksAPIToken: linnworkssandbox.DefaultInstallToken})
-	svcs := post(t, base, "UserAvailableServices", map[string]string{"AuthorizationToken": token})
-	list, _ := svcs["Services"].([]any)
-	if len(list) == 0 {
-		t.Fatalf("no services: %v", svcs)
-	}
-	serviceID := list[0].(map[string]any)["ServiceUniqueId"].(string)
-	label := post(t, base, "GenerateLabel", map[string]any{"AuthorizationToken": token, "Name": "Amelia Clarke",
-		"AddressLine1": "7 Orchard Close", "Town": "Reading", "CountryCode": "GB", "Postalcode": "RG1 3AZ",
-		"OrderId": 100002, "OrderReference": "#5002", "ServiceId": serviceID,
-		"Packages": []map[string]any{{"SequenceNumber": 1, "PackageWeight": 2300, "PackageFormat": "PARCEL",
-			"Items": []map[string]any{{"ItemName": "Oak Table Lamp", "ProductCode": "LAMP-OAK-02", "Quantity": 1, "UnitWeight": 2300}}}}})
-	if label["IsError"] != false {
-		t.Fatalf("GenerateLabel: %v", label["ErrorMessage"])
-	}
-	pollDrained(t, base)
+	base, token := labelledWithoutWebhooks(t)
 	postAdmin(t, base+streamSandboxPrefix+"/admin/plan", `{"orderNo":"100002","run":"RUN 03","sequence":4,"date":"2026-12-04"}`)
 	if s := pollNow(t, base); s.Queued != 1 {
 		t.Fatalf("poll after planning: %+v, want one write-back queued", s)
