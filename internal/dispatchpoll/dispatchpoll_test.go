@@ -225,6 +225,23 @@ func TestSwitchesAgreeWithTheWizard(t *testing.T) {
 		t.Fatalf("profile names %q/%q, wizard %q/%q", profile.SettingDispatchSync, profile.SecretLinnworksToken,
 			wizard.ItemDispatchSyncEnabled, wizard.ItemLinnworksAPIToken)
 	}
+	// The poll reads a profile exactly when the wizard's reading of its
+	// settings has dispatch sync on (and a token), including a profile
+	// saved under the switch's former name.
+	for _, settings := range []map[string]string{
+		{"DISPATCH_SYNC": "true"},
+		{"DISPATCH_SYNC": "false"},
+		{"DISPATCH_SYNC_ENABLED": "true"},
+		{"DISPATCH_SYNC_ENABLED": "false"},
+		{"DISPATCH_SYNC": "false", "DISPATCH_SYNC_ENABLED": "true"},
+		{},
+	} {
+		p := &profile.Profile{ID: "p", Active: true, Settings: settings,
+			Secrets: map[string]string{wizard.ItemLinnworksAPIToken: "11111111-1111-1111-1111-111111111111"}}
+		if got, want := p.PollsDispatch(), wizard.Settings(p).DispatchSyncEnabled; got != want {
+			t.Errorf("settings %v: PollsDispatch %v, the wizard reads dispatch sync %v", settings, got, want)
+		}
+	}
 }
 
 // The poll reads only open shipments of the last 14 days (a minute inside

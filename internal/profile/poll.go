@@ -10,6 +10,10 @@ import "strings"
 const (
 	SettingDispatchSync  = "DISPATCH_SYNC"
 	SecretLinnworksToken = "LINNWORKS_API_TOKEN"
+	// formerSettingDispatchSync is the switch's name before ConfigItemIds
+	// were cut to 20 characters; profiles saved before then hold it until
+	// the wizard's stage is next saved (the wizard reads it the same way).
+	formerSettingDispatchSync = "DISPATCH_SYNC_ENABLED"
 )
 
 // PollsDispatch reports whether the dispatch poll should read p's Stream
@@ -21,6 +25,10 @@ const (
 // the poll is how Stream's changes arrive; with them on it catches the
 // events that never came.
 func (p *Profile) PollsDispatch() bool {
-	return p.Active && !p.Deleted && strings.TrimSpace(p.Settings[SettingDispatchSync]) == "true" &&
+	on, ok := p.Settings[SettingDispatchSync]
+	if !ok {
+		on = p.Settings[formerSettingDispatchSync]
+	}
+	return p.Active && !p.Deleted && strings.TrimSpace(on) == "true" &&
 		strings.TrimSpace(p.Secrets[SecretLinnworksToken]) != ""
 }
