@@ -229,7 +229,8 @@ func (w *Writer) update(ctx context.Context, j *job, ref string) error {
 // cancelled is brought to the state a cancelled Stream order gives, worked
 // out from the record. Any other is dropped: there is nothing to read.
 func (w *Writer) gone(ctx context.Context, j *job, ref string) error {
-	sh, err := w.recordOf(ctx, j, ref)
+	// With no Stream order to read, the reference is all there is.
+	sh, err := w.shipmentOf(ctx, j, ref, &stream.OrderDetail{})
 	switch {
 	case errors.Is(err, shipment.ErrNotFound):
 	case err != nil:
@@ -243,25 +244,6 @@ func (w *Writer) gone(ctx context.Context, j *job, ref string) error {
 	}
 	j.log.WarnContext(ctx, "write-back dropped: Stream does not know the order")
 	return nil
-}
-
-// recordOf finds the profile's shipment of the Stream reference ref
-// without the Stream order: the Linnworks order the message names, if its
-// Stream order or consignment number is ref, else the record of the Stream
-// order number ref.
-func (w *Writer) recordOf(ctx context.Context, j *job, ref string) (*shipment.Shipment, error) {
-	id := strings.TrimSpace(j.msg.OrderID)
-	if id == "" {
-		return w.shipments.ByStreamOrder(ctx, j.p.ID, ref)
-	}
-	sh, err := w.shipments.Get(ctx, j.p.ID, id)
-	if err != nil {
-		return nil, err
-	}
-	if sh.StreamOrderNo == ref || (sh.ConsignmentNo != "" && strings.EqualFold(sh.ConsignmentNo, ref)) {
-		return sh, nil
-	}
-	return nil, shipment.ErrNotFound
 }
 
 // options are the profile settings the target depends on.
