@@ -33,12 +33,9 @@ package dispatchpoll
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -356,13 +353,13 @@ func (r *run) poll(ctx context.Context, sh *shipment.Shipment) error {
 		return nil
 	}
 	r.sum.Changed++
-	msg, err := writeback.Message{ProfileID: r.prof.ID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: sh.OrderID, Source: writeback.SourcePoll}.Queued()
+	// One message per observation: a second poll of the same change
+	// within the queue's window is dropped, a new change is not.
+	msg, err := writeback.Message{ProfileID: r.prof.ID, Ref: sh.StreamOrderNo, Consignment: sh.ConsignmentNo, OrderID: sh.OrderID,
+		Source: writeback.SourcePoll, Observed: &obs}.Queued()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrStore, err)
 	}
-	// One message per observation: a second poll of the same change
-	// within the queue's window is dropped, a new change is not.
-	msg.DedupID = digest("poll", r.prof.ID, sh.StreamOrderNo, obs.Status, obs.Run, obs.Day, strconv.Itoa(obs.Sequence))
 	if err := r.p.cfg.WriteBack.Send(ctx, msg); err != nil {
 		return fmt.Errorf("%w: queue write-back of order %s: %w", ErrStore, sh.OrderID, err)
 	}
@@ -400,14 +397,4 @@ func (r *run) record(ctx context.Context, sh *shipment.Shipment, obs writeback.O
 // observed is what the shipment record last observed of its Stream order.
 func observed(sh *shipment.Shipment) writeback.Observation {
 	return writeback.Observation{Status: sh.StreamStatus, Run: sh.Run, Day: sh.Day, Sequence: sh.Sequence}
-}
-
-// digest is the hex SHA-256 of the parts, each ended by a NUL.
-func digest(parts ...string) string {
-	h := sha256.New()
-	for _, s := range parts {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

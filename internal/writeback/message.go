@@ -75,6 +75,11 @@ type Message struct {
 	Event     string `json:"event,omitempty"`
 	EventTime string `json:"eventTime,omitempty"`
 	Run       string `json:"run,omitempty"`
+	// Observed is what the dispatch poll saw of the Stream order. The
+	// consumer does not use it (it reads the order again); being part of
+	// the body, it keeps the de-duplication ids of distinct changes of one
+	// order distinct, while a second poll of the same change queues once.
+	Observed *Observation `json:"observed,omitempty"`
 	// Refused holds Stream's messages (in words) when Stream refused the
 	// order, or the reasons the order was not sent; the write-back marks the
 	// order `Error from Stream` with a note saying them.

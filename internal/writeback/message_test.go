@@ -36,6 +36,10 @@ func TestQueuedMessages(t *testing.T) {
 		}
 		return qm.Group, qm.DedupID
 	}
+	// A poll's observation travels in the body, so it decodes as sent.
+	poll := writeback.Message{ProfileID: "p1", Ref: "R100234", OrderID: "100234", Source: writeback.SourcePoll,
+		Observed: &writeback.Observation{Status: "PLANNED", Run: "RUN 03", Day: "FRIDAY", Sequence: 4}}
+	q(poll)
 	lg, ld := q(label)
 	pg, pd := q(plan)
 	og, _ := q(other)

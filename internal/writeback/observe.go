@@ -8,10 +8,10 @@ import "linnstream/internal/stream"
 // dispatch poll compares a fresh one with the record's to tell whether the
 // order changed.
 type Observation struct {
-	Status   string
-	Run      string
-	Day      string
-	Sequence int
+	Status   string `json:"status,omitempty"`
+	Run      string `json:"run,omitempty"`
+	Day      string `json:"day,omitempty"`
+	Sequence int    `json:"sequence,omitempty"`
 }
 
 // Observe returns the observation of a Stream order, exactly as Handle
