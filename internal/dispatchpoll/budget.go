@@ -2,7 +2,6 @@ package dispatchpoll
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,7 +24,7 @@ const budgetWindow = time.Minute
 // budgetOf returns the poll's budget of a Stream account. Profiles on one
 // account share it, whatever their party.
 func (p *Poller) budgetOf(acct stream.Account) *budget {
-	key := stream.AccountKey(acct.BaseURL, acct.ClientID, strings.TrimSpace(acct.ClientID))
+	key := stream.AccountKey(acct.BaseURL, acct.ClientID, "") // no party: the account's own
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b, ok := p.budgets[key]
