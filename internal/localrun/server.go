@@ -27,13 +27,10 @@ type Config struct {
 	// BaseURL is the public base of the server (scheme, host and port), used
 	// to build URLs that are handed out (sandbox bases, webhook URLs).
 	BaseURL string
-	// WriteBack consumes the in-process write-back queue; nil means the
-	// write-back itself (Deps.WritebackConsumer), so the Stream sandbox's
-	// webhooks change the Linnworks sandbox's orders. Tests set it to watch
-	// the messages instead.
-	WriteBack queue.Handler
-	// WrapWriteBack, when set, wraps the handler the write-back queue is
-	// consumed with (tests hold or watch the write-back with it).
+	// WrapWriteBack, when set, wraps the write-back (Deps.WritebackConsumer)
+	// that consumes the in-process write-back queue, so the Stream
+	// sandbox's webhooks change the Linnworks sandbox's orders; tests hold,
+	// watch or replace the write-back with it.
 	WrapWriteBack func(queue.Handler) queue.Handler
 	// Queue adjusts the write-back queue (backoff, clock).
 	Queue localqueue.Config
@@ -113,10 +110,7 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	if err != nil {
 		return fail(err)
 	}
-	consume := cfg.WriteBack
-	if consume == nil {
-		consume = writer.Handle
-	}
+	consume := queue.Handler(writer.Handle)
 	if cfg.WrapWriteBack != nil {
 		consume = cfg.WrapWriteBack(consume)
 	}

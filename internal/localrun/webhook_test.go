@@ -14,6 +14,7 @@ import (
 	"linnstream/internal/localenv"
 	"linnstream/internal/localqueue"
 	"linnstream/internal/profile"
+	"linnstream/internal/queue"
 	"linnstream/internal/stream"
 	"linnstream/internal/wizard"
 	"linnstream/internal/writeback"
@@ -97,7 +98,7 @@ func (h sandboxHooks) subscribed(url string) []string {
 // queue hands every one to the consumer.
 func TestSandboxWebhooksReachTheWriteBackConsumer(t *testing.T) {
 	got := &consumed{}
-	base, _ := startLocalWith(t, Config{WriteBack: got.handle, Queue: localqueue.Config{BaseBackoff: time.Millisecond}})
+	base, _ := startLocalWith(t, Config{WrapWriteBack: func(queue.Handler) queue.Handler { return got.handle }, Queue: localqueue.Config{BaseBackoff: time.Millisecond}})
 	token := newConfigured(t, base)
 	walkRest(t, base, token, nil)
 
