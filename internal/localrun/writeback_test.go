@@ -441,19 +441,7 @@ func TestPersistentFaultEndsInTheDeadLetterQueue(t *testing.T) {
 	d.waitOrder("the label's write-back", func(o linnworkssandbox.AdminOrder) bool { return shows(o, "Sent to Stream") })
 	streamFault(t, base, map[string]any{"mode": "error", "count": 100000, "status": http.StatusInternalServerError})
 	d.plan("RUN 03", 4, firstDate)
-	// Each message takes five receives, one after another: wait for them
-	// one dead letter at a time.
-	var st localqueue.Stats
-	for st.DeadLettered == 0 || st.Waiting+st.InFlight > 0 {
-		prev := st.DeadLettered
-		waitfor.Cond(t, "the next message of the planning to be dead-lettered", func() bool {
-			st = queueStats(t, base)
-			return st.DeadLettered > prev
-		})
-	}
-	if st.Sent != st.Done+st.DeadLettered || st.Done != 1 {
-		t.Errorf("queue %+v: want the label's message applied and every other dead-lettered", st)
-	}
+	st := deadLettered(t, base)
 	if o := d.linnworksOrder(); !showsNone(o, "RUN 03", "SEQ 04") {
 		t.Errorf("with Stream failing the order shows %v", identifierNames(o))
 	}
@@ -486,6 +474,22 @@ func TestRevokedTokenIsShownAndItsMessagesWait(t *testing.T) {
 	adminPost(t, base+linnworksSandboxPrefix+"/admin/tokens/revoke",
 		map[string]string{"token": linnworkssandbox.DefaultInstallToken}, http.StatusNoContent)
 	d.plan("RUN 03", 4, firstDate)
+	deadLettered(t, base)
+	if desc := userConfigDescription(t, base, d.token); !strings.Contains(desc, "Linnworks refused the Linnworks API token") ||
+		!strings.Contains(desc, "save a working token") {
+		t.Errorf("UserConfig says %q, want the refused token in words", desc)
+	}
+	if o := d.linnworksOrder(); !showsNone(o, "RUN 03", "SEQ 04") {
+		t.Errorf("with the token revoked the order shows %v", identifierNames(o))
+	}
+}
+
+// deadLettered waits until every message but the label's has been
+// dead-lettered (each takes five receives, one after another, so it waits
+// one dead letter at a time) and checks that nothing was lost: every
+// message sent was applied or dead-lettered, and only the label's applied.
+func deadLettered(t *testing.T, base string) localqueue.Stats {
+	t.Helper()
 	var st localqueue.Stats
 	for st.DeadLettered == 0 || st.Waiting+st.InFlight > 0 {
 		prev := st.DeadLettered
@@ -497,13 +501,7 @@ func TestRevokedTokenIsShownAndItsMessagesWait(t *testing.T) {
 	if st.Sent != st.Done+st.DeadLettered || st.Done != 1 {
 		t.Errorf("queue %+v: want the label's message applied and every other dead-lettered", st)
 	}
-	if desc := userConfigDescription(t, base, d.token); !strings.Contains(desc, "Linnworks refused the Linnworks API token") ||
-		!strings.Contains(desc, "save a working token") {
-		t.Errorf("UserConfig says %q, want the refused token in words", desc)
-	}
-	if o := d.linnworksOrder(); !showsNone(o, "RUN 03", "SEQ 04") {
-		t.Errorf("with the token revoked the order shows %v", identifierNames(o))
-	}
+	return st
 }
 
 // userConfigDescription is the wizard step description UserConfig gives
